@@ -1,0 +1,134 @@
+"""Loading YAML and JSON files into plain data plus a map from dotted keys to line numbers.
+
+This is the only module that parses user files; every later stage receives validated
+objects. Line numbers let validation errors point at ``file:line: key``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Problem
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Data read from one file, with the line of every key and list item."""
+
+    path: Path
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Iterable[str | int]) -> int | None:
+        """The line of ``loc``, or of its nearest parent that has one."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), None)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loader that rejects duplicate keys instead of silently keeping the last."""
+
+
+def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        _UniqueKeyLoader.flatten_mapping(_loader_for_flatten, node)  # merge keys (<<)
+        for key_node, value_node in node.value:
+            key = _UniqueKeyLoader.construct_object(_loader_for_flatten, key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                raise _problem(path, key_node, "keys must be plain text")
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                raise _problem(path, key_node, f"duplicate key '{key}'")
+            lines[loc + (key,)] = key_node.start_mark.line + 1
+            result[key] = _build(value_node, loc + (key,), lines, path)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _build(item, loc + (index,), lines, path) for index, item in enumerate(node.value)
+        ]
+    return _UniqueKeyLoader.construct_object(_loader_for_flatten, node, deep=True)
+
+
+def _problem(path: Path, node: yaml.Node, message: str) -> InputError:
+    return InputError.from_problems([Problem(path, message, node.start_mark.line + 1)])
+
+
+_loader_for_flatten = _UniqueKeyLoader("")
+
+
+def parse_yaml_text(text: str, path: Path) -> Loaded:
+    """Parse YAML (or JSON, which YAML reads) text into data and a line map."""
+    try:
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or str(exc)
+        raise InputError.from_problems(
+            [Problem(path, f"not valid YAML: {reason}", line)]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError.from_problems([Problem(path, f"not valid YAML: {exc}")]) from None
+    if node is None:
+        return Loaded(path, None, {(): 1})
+    lines: dict[Loc, int] = {}
+    try:
+        data = _build(node, (), lines, path)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        raise InputError.from_problems(
+            [Problem(path, f"not valid YAML: {exc.problem}", mark.line + 1 if mark else None)]
+        ) from None
+    return Loaded(path, data, lines)
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (a byte-order mark is allowed), or fail with a clear error."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError.from_problems([Problem(path, "file not found")]) from None
+    except IsADirectoryError:
+        raise InputError.from_problems([Problem(path, "is a folder, expected a file")]) from None
+    except OSError as exc:
+        raise InputError.from_problems([Problem(path, f"cannot read: {exc.strerror}")]) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError.from_problems(
+            [Problem(path, "not UTF-8 text; save the file as UTF-8", line)]
+        ) from None
+
+
+def load_mapping(path: Path) -> Loaded:
+    """Load a YAML or JSON file whose top level must be a mapping."""
+    text = read_text(path)
+    if path.suffix.lower() == ".json":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError.from_problems(
+                [Problem(path, f"not valid JSON: {exc.msg}", exc.lineno)]
+            ) from None
+    loaded = parse_yaml_text(text, path)
+    if not isinstance(loaded.data, dict):
+        found = "nothing" if loaded.data is None else type(loaded.data).__name__
+        raise InputError.from_problems(
+            [Problem(path, f"the top level must be a mapping of keys to values, found {found}", 1)]
+        )
+    return loaded
