@@ -1,0 +1,273 @@
+"""The orchestrator: patient + kit -> packet PDF bytes (no file is written here).
+
+A :class:`PacketBuilder` holds what does not depend on the patient (the kit, the Jinja
+environment, parsed stylesheets, fonts, and the laid-out leaflets and aftercare sheets) and
+renders only the personal documents (cover letter, consent forms, duplex filler pages) per
+patient. ``build_packet`` is the one-packet entry point; ``batch.py`` reuses one builder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import partial
+
+import jinja2
+import weasyprint
+from weasyprint.document import DocumentMetadata
+
+from .config import Kit
+from .content import ContentDoc
+from .context import (
+    EnclosedDoc,
+    FormContext,
+    Options,
+    PageContext,
+    appointment_context,
+    clinic_context,
+    document_context,
+    enclosed,
+    format_day,
+    local_start,
+    patient_context,
+    placeholders,
+)
+from .library import Library
+from .markup import inline
+from .output import safe_name
+from .patient import Patient
+from .qr import page_payload, svg_data_url
+from .render import Renderer, RenderOptions
+from .templates import make_environment, pick_template, render_template
+
+QR_PAGES = 24  # QR rules generated per consent form; more pages trigger a second pass
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """One document in a built packet, for the audit record."""
+
+    id: str
+    title: str
+    version: str
+    language: str
+    kind: str
+    first_page: int
+    pages: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "version": self.version,
+            "language": self.language,
+            "kind": self.kind,
+            "first_page": self.first_page,
+            "pages": self.pages,
+        }
+
+
+@dataclass(frozen=True)
+class BuiltPDF:
+    """A rendered PDF and what it holds."""
+
+    pdf: bytes
+    pages: int
+    documents: tuple[DocRecord, ...]
+    language: str
+
+
+@dataclass
+class PacketBuilder:
+    """Builds packets and single documents for one kit and one set of options."""
+
+    kit: Kit
+    options: RenderOptions = field(default_factory=RenderOptions)
+    library: Library = field(init=False)
+    renderer: Renderer = field(init=False)
+    env: jinja2.Environment = field(init=False)
+    _static: dict[tuple[str, str], weasyprint.Document] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.library = Library.for_kit(self.kit)
+        self.renderer = Renderer(self.kit, self.options)
+        values = placeholders(self.kit)
+        self.env = make_environment(
+            [self.kit.root / "templates"],
+            self.kit.default_root / "templates",
+            filters={"md": partial(inline, values=values)},
+        )
+        logo = self.kit.clinic.logo
+        self.clinic = clinic_context(self.kit, self.kit.resolve(logo.file).as_uri() if logo else "")
+        self.placeholders = values
+
+    # -- context -------------------------------------------------------------------------
+
+    def _options(self, blank: bool = False) -> Options:
+        return Options(
+            large_print=self.options.large_print or self.kit.clinic.large_print,
+            duplex=self.options.duplex,
+            paper=self.kit.clinic.paper,
+            blank_page=blank,
+        )
+
+    def _page(
+        self,
+        patient: Patient | None,
+        doc: ContentDoc | None,
+        packet: tuple[EnclosedDoc, ...],
+        today: dt.date,
+        blank: bool = False,
+    ) -> PageContext:
+        doc_ctx = document_context(doc, self.kit, packet) if doc else None
+        prefix_parts = [safe_name(patient.id) if patient else "blank"]
+        if doc:
+            prefix_parts.append(safe_name(doc.id.replace("/", "-")))
+        return PageContext(
+            clinic=self.clinic,
+            patient=patient_context(patient, self.kit) if patient else None,
+            appointment=appointment_context(patient, self.kit) if patient else None,
+            doc=doc_ctx,
+            packet=packet,
+            form=FormContext(self.options.fillable, "-".join(prefix_parts)),
+            options=self._options(blank),
+            today=format_day(today, self.kit),
+            placeholders=self.placeholders,
+        )
+
+    def _html(self, names: list[str], ctx: PageContext, created: str) -> str:
+        template = pick_template(self.env, names)
+        return render_template(template, created=created, **ctx.as_template_vars())
+
+    # -- documents -----------------------------------------------------------------------
+
+    def _template_names(self, doc: ContentDoc) -> list[str]:
+        return [f"{doc.kind}-{doc.topic}.html.j2", f"{doc.kind}.html.j2"]
+
+    def static_document(self, doc: ContentDoc) -> weasyprint.Document:
+        """A leaflet or aftercare sheet: the same for every patient, laid out once."""
+        key = (doc.id, doc.language)
+        if key not in self._static:
+            ctx = self._page(None, doc, (), doc.doc.published)
+            html = self._html(self._template_names(doc), ctx, doc.doc.published.isoformat())
+            self._static[key] = self.renderer.render(html)
+        return self._static[key]
+
+    def consent_document(
+        self, doc: ContentDoc, patient: Patient | None, packet: tuple[EnclosedDoc, ...], today: dt.date, created: str
+    ) -> weasyprint.Document:
+        """A consent form, personalised, with a QR code on every page."""
+        ctx = self._page(patient, doc, packet, today)
+        html = self._html(self._template_names(doc), ctx, created)
+        patient_id = patient.id if patient else ""
+        pages = QR_PAGES
+        while True:
+            rendered = self.renderer.render(html, self._qr_css(patient_id, doc, pages))
+            if len(rendered.pages) <= pages:
+                return rendered
+            pages = len(rendered.pages)
+
+    def _qr_css(self, patient_id: str, doc: ContentDoc, pages: int) -> str:
+        rules = []
+        for number in range(1, pages + 1):
+            payload = page_payload(patient_id or "-", doc.id, doc.doc.version, number)
+            text = payload.replace("\\", "\\\\").replace('"', '\\"')
+            rules.append(
+                f'@page :nth({number}) {{ @bottom-right-corner {{ content: url("{svg_data_url(payload)}");'
+                f" vertical-align: top; text-align: right; padding-top: 2mm; }}"
+                f' @bottom-right {{ content: "Page " counter(page) " of " counter(pages) "\\A{text}"; }} }}'
+            )
+        return "\n".join(rules)
+
+    def letter_document(self, patient: Patient, packet: tuple[EnclosedDoc, ...], today: dt.date, created: str) -> weasyprint.Document:
+        ctx = self._page(patient, None, packet, today)
+        return self.renderer.render(self._html(["letter.html.j2"], ctx, created))
+
+    def blank_document(self, patient: Patient | None, today: dt.date, created: str) -> weasyprint.Document:
+        ctx = self._page(patient, None, (), today, blank=True)
+        return self.renderer.render(self._html(["blank.html.j2"], ctx, created))
+
+    # -- packets -------------------------------------------------------------------------
+
+    def packet_documents(self, patient: Patient) -> list[ContentDoc]:
+        ids = self.library.packet_ids(list(patient.treatments), patient.first_visit)
+        return [self.library.get(doc_id, patient.language) for doc_id in ids]
+
+    def build_packet(self, patient: Patient) -> BuiltPDF:
+        """Cover letter, leaflets, consent forms, aftercare sheets: one PDF."""
+        self.library.check_treatments(list(patient.treatments), "patient")
+        docs = self.packet_documents(patient)
+        packet = tuple(enclosed(d) for d in docs)
+        start = local_start(patient, self.kit)
+        today = start.date()
+        created = start.replace(microsecond=0).isoformat()
+
+        parts: list[tuple[str, str, str, str, str, weasyprint.Document]] = []
+        letter = self.letter_document(patient, packet, today, created)
+        parts.append(("cover-letter", "Cover letter", "", patient.language, "letter", letter))
+        for doc in docs:
+            if doc.kind == "consent":
+                rendered = self.consent_document(doc, patient, packet, today, created)
+            else:
+                rendered = self.static_document(doc)
+            parts.append((doc.id, doc.doc.title, doc.doc.version, doc.language, doc.kind, rendered))
+
+        metadata = DocumentMetadata(
+            title=f"{self.kit.clinic.name}: patient pack for {patient.name.full}",
+            authors=[self.kit.clinic.name],
+            description=f"Patient {patient.id}, appointment {start.date().isoformat()}",
+            keywords=[p[0] for p in parts[1:]],
+            generator="handouts",
+            created=created,
+            modified=created,
+            lang=patient.language,
+        )
+        blank = self.blank_document(patient, today, created) if self.options.duplex else None
+        return self._assemble(parts, metadata, blank, patient.language)
+
+    def build_single(self, doc_id: str, language: str | None = None) -> BuiltPDF:
+        """One document, not personalised: blank name lines."""
+        doc = self.library.get(doc_id, language)
+        created = doc.doc.published.isoformat()
+        if doc.kind == "consent":
+            rendered = self.consent_document(doc, None, (enclosed(doc),) + self._topic_leaflet(doc), doc.doc.published, created)
+        else:
+            rendered = self.static_document(doc)
+        metadata = DocumentMetadata(
+            title=f"{doc.doc.title}: {doc.label}",
+            authors=[self.kit.clinic.name],
+            description=doc.doc.summary,
+            generator="handouts",
+            created=created,
+            modified=created,
+            lang=doc.language,
+        )
+        parts = [(doc.id, doc.doc.title, doc.doc.version, doc.language, doc.kind, rendered)]
+        return self._assemble(parts, metadata, None, doc.language)
+
+    def _topic_leaflet(self, doc: ContentDoc) -> tuple[EnclosedDoc, ...]:
+        leaflet_id = f"{doc.topic}/leaflet"
+        if not self.library.has(leaflet_id):
+            return ()
+        try:
+            return (enclosed(self.library.get(leaflet_id, doc.language)),)
+        except Exception:
+            return ()
+
+    def _assemble(self, parts, metadata: DocumentMetadata, blank, language: str) -> BuiltPDF:
+        pages: list[weasyprint.Page] = []
+        records: list[DocRecord] = []
+        for doc_id, title, version, lang, kind, rendered in parts:
+            if blank is not None and len(pages) % 2 == 1:
+                pages.extend(blank.pages)
+            records.append(DocRecord(doc_id, title, version, lang, kind, len(pages) + 1, len(rendered.pages)))
+            pages.extend(rendered.pages)
+        first = parts[0][5]
+        combined = first.copy(pages)
+        combined.metadata = metadata
+        pdf = combined.write_pdf(
+            pdf_tags=True,
+            pdf_forms=self.options.fillable,
+            uncompressed_pdf=False,
+        )
+        return BuiltPDF(pdf, len(pages), tuple(records), language)

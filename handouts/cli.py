@@ -1,0 +1,118 @@
+"""The command line: each command parses its arguments, calls one function, prints the result.
+
+Exit codes: 0 success; 1 a render failure (or some batch rows failed); 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, api
+from .errors import HandoutsError
+from .render import RenderOptions
+
+KIT_OPTION = click.option(
+    "--kit",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Kit folder (holds clinic.yaml). Default: $HANDOUTS_KIT, else the current folder if "
+    "it holds clinic.yaml, else the built-in kit.",
+)
+
+
+def render_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--large-print", is_flag=True, help="Body text 16 pt or more.")(f)
+    f = click.option("--fillable", is_flag=True, help="Consent forms with fillable PDF fields.")(f)
+    return f
+
+
+def _echo_written(written: api.WrittenPDF, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(written.as_dict(), ensure_ascii=False, indent=2))
+        return
+    docs = ", ".join(d.id for d in written.built.documents)
+    click.echo(f"Wrote {written.path} ({written.built.pages} pages: {docs})")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="handouts")
+def cli() -> None:
+    """Print patient packets: cover letter, information leaflets, consent forms and aftercare
+    sheets, branded for your clinic."""
+
+
+@cli.command()
+@click.argument("patient_file", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="Output PDF (default: output/<date>_<time>_<id>.pdf).")
+@KIT_OPTION
+@render_options
+@click.option("--duplex", is_flag=True, help="Start every document on an odd page, for two-sided printing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def packet(patient_file: Path, out: Path | None, kit: Path | None, large_print: bool, fillable: bool, duplex: bool, as_json: bool) -> None:
+    """Build one patient's packet from PATIENT_FILE (YAML or JSON)."""
+    options = RenderOptions(large_print=large_print, duplex=duplex, fillable=fillable)
+    _echo_written(api.build_packet(patient_file, out, kit, options), as_json)
+
+
+@cli.command()
+@click.argument("doc_id")
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="Output PDF (default: output/<topic>_<kind>.pdf).")
+@click.option("--language", default=None, help="Language version to render (default: the untranslated file).")
+@KIT_OPTION
+@render_options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def render(doc_id: str, out: Path | None, language: str | None, kit: Path | None, large_print: bool, fillable: bool, as_json: bool) -> None:
+    """Render one document (DOC_ID such as dry-needling/consent), not personalised."""
+    options = RenderOptions(large_print=large_print, fillable=fillable)
+    _echo_written(api.render_document(doc_id, out, kit, language, options), as_json)
+
+
+@cli.command("list")
+@KIT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def list_command(kit: Path | None, as_json: bool) -> None:
+    """List every document with ID, kind, title, version, language and next review."""
+    rows = api.list_documents(kit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    headers = ("id", "kind", "title", "version", "language", "next_review", "review_status")
+    widths = [max(len(h), *(len(str(r[h])) for r in rows)) if rows else len(h) for h in headers]
+    click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for row in rows:
+        click.echo("  ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths, strict=True)))
+
+
+@cli.command()
+@KIT_OPTION
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="Output PDF.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def demo(kit: Path | None, out: Path | None, as_json: bool) -> None:
+    """Build the packet of the bundled example patient into output/."""
+    from .config import load_kit
+
+    kit_obj = load_kit(kit)
+    _echo_written(api.build_packet(api.demo_patient_path(kit_obj), out, kit_obj), as_json)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except HandoutsError as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)

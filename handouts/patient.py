@@ -1,0 +1,117 @@
+"""The patient a packet is for: name, date of birth, appointment and treatments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+
+from .errors import PatientError
+from .sources import load_mapping
+from .validation import Model, validate
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _text(value: object) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+class Name(Model):
+    given: Text
+    family: Text
+
+    _as_text = field_validator("given", "family", mode="before")(_text)
+
+    @property
+    def full(self) -> str:
+        return f"{self.given} {self.family}"
+
+
+class Appointment(Model):
+    start: dt.datetime
+    practitioner: Text
+    location: Text
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            raise ValueError("needs a time as well as a date, e.g. 2026-12-01T09:30")
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(
+                    f"'{value}' is not an ISO 8601 date and time, e.g. 2026-12-01T09:30"
+                ) from None
+        return value
+
+
+class Patient(Model):
+    """One patient, validated."""
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Name
+    date_of_birth: dt.date
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")] = "en"
+    email: str | None = None
+    appointment: Appointment
+    treatments: list[Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]] = []
+    first_visit: bool = True
+    interpreter: bool = False
+    special_requirements: str | None = None
+
+    _id_text = field_validator("id", mode="before")(_text)
+
+    @field_validator("date_of_birth", mode="before")
+    @classmethod
+    def _dob(cls, value: object) -> object:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+        return value
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _dob_range(cls, value: dt.date) -> dt.date:
+        if value.year < 1900 or value > dt.date.today():
+            raise ValueError(f"{value.isoformat()} is not a plausible date of birth")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if "@" not in value or value.startswith("@") or value.endswith("@") or " " in value:
+            raise ValueError(f"'{value}' is not an email address")
+        return value
+
+    @field_validator("id")
+    @classmethod
+    def _printable_id(cls, value: str) -> str:
+        if any(ord(c) < 32 for c in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_treatments(self) -> Patient:
+        if len(set(self.treatments)) != len(self.treatments):
+            raise ValueError("treatments: each treatment may be listed once")
+        return self
+
+
+def load_patient(path: Path) -> Patient:
+    """Load and validate a patient file (YAML or JSON)."""
+    return validate(Patient, load_mapping(path), PatientError)

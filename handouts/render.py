@@ -1,0 +1,195 @@
+"""HTML to laid-out WeasyPrint documents: stylesheets, fonts and resource fetching per kit.
+
+One :class:`Renderer` per kit and option set parses the stylesheets and builds the font
+configuration once, so a batch pays for them once (PITFALLS.md: about 18 ms a render).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import fontpkg_atkinson_hyperlegible as atkinson
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from .config import Font, Kit
+from .errors import RenderError
+from .fetcher import KitFetcher, ResourceRefused
+
+BUNDLED_FONTS: dict[str, dict[str, Path]] = {
+    "Atkinson Hyperlegible": {
+        "regular": atkinson.ROOT / "files" / "AtkinsonHyperlegible-Regular.ttf",
+        "bold": atkinson.ROOT / "files" / "AtkinsonHyperlegible-Bold.ttf",
+        "italic": atkinson.ROOT / "files" / "AtkinsonHyperlegible-Italic.ttf",
+        "bold_italic": atkinson.ROOT / "files" / "AtkinsonHyperlegible-BoldItalic.ttf",
+    },
+}
+FALLBACK_FAMILY = "DejaVu Sans"
+STYLE_FACES = {
+    "regular": ("normal", "normal"),
+    "bold": ("bold", "normal"),
+    "italic": ("normal", "italic"),
+    "bold_italic": ("bold", "italic"),
+}
+PAPER = {"A4": "A4", "letter": "letter"}
+
+
+class _CollectWarnings(logging.Handler):
+    """WeasyPrint logs problems (a bad CSS property, an unloadable image) instead of failing;
+    we collect them and make the missing-resource ones failures."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    large_print: bool = False
+    duplex: bool = False
+    fillable: bool = False
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+class Renderer:
+    """Renders HTML strings of one kit into WeasyPrint documents."""
+
+    def __init__(self, kit: Kit, options: RenderOptions) -> None:
+        self.kit = kit
+        self.options = options
+        self.font_config = FontConfiguration()
+        roots = [kit.root, kit.default_root, atkinson.ROOT]
+        self.fetcher = KitFetcher(roots)
+        self.base_url = kit.root.as_uri() + "/"
+
+    # -- stylesheets -------------------------------------------------------------------
+
+    def font_faces(self) -> tuple[str, list[str]]:
+        """@font-face rules for the clinic's fonts and the fallback, and the body stack."""
+        rules: list[str] = []
+        families: list[str] = []
+        fonts = self.kit.clinic.fonts
+        for font in (fonts.body, fonts.heading):
+            if font is None or font.family in families:
+                continue
+            rules.extend(self._faces_for(font))
+            families.append(font.family)
+        fallback = self.kit.default_root / "assets" / "fonts"
+        rules.append(self._face(FALLBACK_FAMILY, fallback / "DejaVuSans.ttf", "normal", "normal"))
+        rules.append(self._face(FALLBACK_FAMILY, fallback / "DejaVuSans-Bold.ttf", "bold", "normal"))
+        return "\n".join(rules), families
+
+    def _faces_for(self, font: Font) -> list[str]:
+        if font.files is None:
+            files = BUNDLED_FONTS.get(font.family)
+            if files is None:
+                raise RenderError(
+                    f"{self.kit.config_path}: fonts: '{font.family}' is not bundled; give its "
+                    f"files (regular, bold, italic, bold_italic) or use one of: "
+                    f"{', '.join(BUNDLED_FONTS)}"
+                )
+            paths = dict(files)
+        else:
+            paths = {
+                style: self.kit.resolve(rel)
+                for style, rel in font.files.model_dump().items()
+                if rel is not None
+            }
+        return [
+            self._face(font.family, path, *STYLE_FACES[style]) for style, path in paths.items()
+        ]
+
+    @staticmethod
+    def _face(family: str, path: Path, weight: str, style: str) -> str:
+        return (
+            f"@font-face {{ font-family: {_css_string(family)}; src: url({_css_string(path.as_uri())});"
+            f" font-weight: {weight}; font-style: {style}; }}"
+        )
+
+    def theme_css(self) -> str:
+        """Custom properties and page size from clinic.yaml."""
+        c = self.kit.clinic
+        faces, families = self.font_faces()
+        body_family = c.fonts.body.family
+        heading_family = (c.fonts.heading or c.fonts.body).family
+        stack = lambda fam: f"{_css_string(fam)}, {_css_string(FALLBACK_FAMILY)}, sans-serif"  # noqa: E731
+        large = self.options.large_print or c.large_print
+        return f"""{faces}
+:root {{
+  --primary: {c.colours.primary};
+  --accent: {c.colours.accent};
+  --on-primary: {c.colours.on_primary};
+  --text: {c.colours.text};
+  --background: {c.colours.background};
+  --body-font: {stack(body_family)};
+  --heading-font: {stack(heading_family)};
+  --body-size: {"16pt" if large else "12pt"};
+  --small-size: {"14pt" if large else "10pt"};
+  --margin-size: {"11pt" if large else "9pt"};
+  --clinic-name: {_css_string(c.name)};
+}}
+@page {{ size: {PAPER[c.paper]}; }}
+"""
+
+    @cached_property
+    def stylesheets(self) -> list[weasyprint.CSS]:
+        sheets = []
+        base = self.kit.find_file("handouts.css", "styles")
+        if base is None:
+            raise RenderError("styles/handouts.css not found in the kit or the default kit")
+        sheets.append(self._css(filename=base))
+        sheets.append(self._css(string=self.theme_css()))
+        custom = self.kit.root / "styles" / "clinic.css"
+        if custom.is_file():
+            sheets.append(self._css(filename=custom))
+        return sheets
+
+    def _css(self, **kwargs: object) -> weasyprint.CSS:
+        try:
+            return weasyprint.CSS(
+                **kwargs,  # type: ignore[arg-type]
+                base_url=self.base_url,
+                url_fetcher=self.fetcher,
+                font_config=self.font_config,
+            )
+        except ResourceRefused as exc:
+            raise RenderError(f"stylesheet: {exc}") from None
+        except Exception as exc:  # a CSS file that is not CSS
+            raise RenderError(f"stylesheet {kwargs.get('filename', 'theme')}: {exc}") from None
+
+    # -- rendering ---------------------------------------------------------------------
+
+    def render(self, html: str, extra_css: str = "") -> weasyprint.Document:
+        """Lay out one HTML document. Missing or refused resources are failures."""
+        sheets = list(self.stylesheets)
+        if extra_css:
+            sheets.append(self._css(string=extra_css))
+        collector = _CollectWarnings()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(collector)
+        try:
+            document = weasyprint.HTML(
+                string=html, base_url=self.base_url, url_fetcher=self.fetcher
+            ).render(
+                stylesheets=sheets,
+                font_config=self.font_config,
+                pdf_forms=self.options.fillable,
+                presentational_hints=True,
+            )
+        except ResourceRefused as exc:
+            raise RenderError(str(exc)) from None
+        finally:
+            logger.removeHandler(collector)
+        failures = [m for m in collector.messages if "Failed to load" in m or "refused" in m]
+        if failures:
+            raise RenderError("; ".join(failures))
+        return document
