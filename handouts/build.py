@@ -43,6 +43,12 @@ from .templates import make_environment, pick_template, render_template
 QR_PAGES = 24  # QR rules generated per consent form; more pages trigger a second pass
 
 
+def _css_text(text: str) -> str:
+    """Text for a CSS string, one payload field a line."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return escaped.replace("|", "|\\A ")
+
+
 @dataclass(frozen=True)
 class DocRecord:
     """One document in a built packet, for the audit record."""
@@ -173,9 +179,8 @@ class PacketBuilder:
             payload = page_payload(patient_id or "-", doc.id, doc.doc.version, number)
             text = payload.replace("\\", "\\\\").replace('"', '\\"')
             rules.append(
-                f'@page :nth({number}) {{ @bottom-right-corner {{ content: url("{svg_data_url(payload)}");'
-                f" vertical-align: top; text-align: right; padding-top: 2mm; }}"
-                f' @bottom-right {{ content: "Page " counter(page) " of " counter(pages) "\\A{text}"; }} }}'
+                f"@page :nth({number}) {{ @right-bottom {{ content: url(\"{svg_data_url(payload)}\")"
+                f' "\\A{_css_text(payload)}"; }} }}'
             )
         return "\n".join(rules)
 

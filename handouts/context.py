@@ -140,6 +140,7 @@ class RiskRow:
         number: "about N in 10,000".
         management: what is done about it.
         source: citation text of its source.
+        source_number: position of its source in the sources list (1-based).
         serious: whether it is a serious risk.
     """
 
@@ -149,6 +150,7 @@ class RiskRow:
     number: str
     management: str
     source: str
+    source_number: int
     serious: bool
 
 
@@ -348,6 +350,7 @@ def enclosed(doc: ContentDoc) -> EnclosedDoc:
 def document_context(doc: ContentDoc, kit: Kit, packet: tuple[EnclosedDoc, ...]) -> DocumentContext:
     d = doc.doc
     citations = {s.id: s.citation for s in d.sources}
+    numbers = {s.id: index for index, s in enumerate(d.sources, start=1)}
     risks = tuple(
         RiskRow(
             name=r.name,
@@ -356,6 +359,7 @@ def document_context(doc: ContentDoc, kit: Kit, packet: tuple[EnclosedDoc, ...])
             number=r.number_text,
             management=r.management,
             source=citations.get(r.source, r.source),
+            source_number=numbers.get(r.source, 0),
             serious=r.serious,
         )
         for r in d.risks or []

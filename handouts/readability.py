@@ -135,7 +135,7 @@ def count_syllables(word: str) -> int:
     return max(_heuristic(ascii_word), sum(1 for p in pieces if _VOWELS.search(p)))
 
 
-_WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’\-‐][^\W\d_]+)*")
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’\-‐][^\W\d_]+)*")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•–]|\d+[.)])\s+")
 _TERMINATOR = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "prof", "st", "vs", "approx", "cf", "al", "fig",
