@@ -135,7 +135,8 @@ class PacketBuilder:
             appointment=appointment_context(patient, self.kit) if patient else None,
             doc=doc_ctx,
             packet=packet,
-            form=FormContext(self.options.fillable, "-".join(prefix_parts)),
+            # "." separates levels in PDF field names: keep it out of the namespace.
+            form=FormContext(self.options.fillable, "-".join(prefix_parts).replace(".", "_")),
             options=self._options(blank),
             today=format_day(today, self.kit),
             placeholders=self.placeholders,

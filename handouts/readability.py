@@ -8,7 +8,7 @@ it downloads a dictionary at run time and fails offline (PITFALLS.md).
 Syllables: a rule-based vowel-group count (silent final e/es/ed, consonant + "le", split
 vowel pairs such as "ia", "io", "eo", "ua", suffixes such as -ing, -ly, -ment counted apart)
 combined with pyphen's en_US hyphenation by taking the larger of the two. Pyphen alone
-undercounts: it never breaks the first or last two letters ("needle", "area", "idea" = 1) and
+undercounts: it never breaks off the first or last two letters ("area", "idea" = 1) and
 skips breaks ("phys-io-ther-a-py" = 5, the word has 6). Numerals count as spoken, as SMOG's
 rules say ("24" = twen-ty-four = 3; "0.01%" = 8).
 

@@ -82,9 +82,7 @@ KNOWN = {
         "physiotherapy physiotherapist hyperirritable contraindication osteoarthritis "
         "musculoskeletal rehabilitation anticoagulant"
     ),
-    8: (
-        "neurophysiological"
-    ),
+    8: "neurophysiological",
 }
 # Held out: words of the seed page, hand-counted after the rules were written, never tuned on.
 HELD_OUT = (
@@ -148,7 +146,7 @@ def test_pyphen_alone_undercounts() -> None:
     alone = sum(len(dic.inserted(w).split("-")) == n for w, n in HELD_OUT_WORDS.items())
     ours = sum(count_syllables(w) == n for w, n in HELD_OUT_WORDS.items())
     assert alone < ours
-    assert len(dic.inserted("needle").split("-")) == 1  # why pyphen is not enough alone
+    assert dic.inserted("area") == "area"  # it never splits the first or last two letters
 
 
 def test_split_sentences() -> None:
@@ -315,6 +313,6 @@ def test_document_texts_of_sections_and_per_section_grades() -> None:
     grades = dict(parts)
     assert list(grades) == ["Summary", "After your treatment", "Why"]
     assert max(grades, key=lambda label: grades[label].smog) == "Why"
-    assert grades["After your treatment"].sentences == 15
+    assert grades["After your treatment"].sentences == 16
     assert overall.sentences == sum(r.sentences for r in grades.values())
     assert overall.words == sum(r.words for r in grades.values())
