@@ -134,10 +134,20 @@ def list_documents(kit: Kit | str | Path | None = None) -> list[dict[str, object
 
 
 def demo_patient_path(kit: Kit) -> Path:
+    """The kit's own example patient (``zoe.yaml``, else its first patient file by name),
+    else the default kit's, so a rebranded kit demos with a patient of its own clinic."""
     for root in kit.roots:
-        candidate = root / "examples" / "patients" / "zoe.yaml"
+        folder = root / "examples" / "patients"
+        candidate = folder / "zoe.yaml"
         if candidate.is_file():
             return candidate
+        if folder.is_dir():
+            patients = sorted(
+                p for p in folder.iterdir()
+                if p.is_file() and p.suffix.lower() in (".yaml", ".yml", ".json")
+            )
+            if patients:
+                return patients[0]
     raise OutputError("the demo patient (examples/patients/zoe.yaml) is missing from the kit")
 
 

@@ -40,7 +40,7 @@ from .qr import page_payload, svg_data_url
 from .render import Renderer, RenderOptions
 from .templates import make_environment, pick_template, render_template
 
-QR_PAGES = 24  # QR rules generated per consent form; more pages trigger a second pass
+QR_SPARE_PAGES = 2  # QR rules beyond the expected page count; more pages trigger a re-render
 
 
 def _css_text(text: str) -> str:
@@ -93,6 +93,7 @@ class PacketBuilder:
     renderer: Renderer = field(init=False)
     env: jinja2.Environment = field(init=False)
     _static: dict[tuple[str, str], weasyprint.Document] = field(default_factory=dict, init=False)
+    _consent_pages: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.library = Library.for_kit(self.kit)
@@ -167,9 +168,11 @@ class PacketBuilder:
         ctx = self._page(patient, doc, packet, today)
         html = self._html(self._template_names(doc), ctx, created)
         patient_id = patient.id if patient else ""
-        pages = QR_PAGES
+        key = (doc.id, doc.language)
+        pages = self._consent_pages.get(key, 12) + QR_SPARE_PAGES
         while True:
             rendered = self.renderer.render(html, self._qr_css(patient_id, doc, pages))
+            self._consent_pages[key] = len(rendered.pages)
             if len(rendered.pages) <= pages:
                 return rendered
             pages = len(rendered.pages)

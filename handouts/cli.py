@@ -99,6 +99,52 @@ def demo(kit: Path | None, out: Path | None, as_json: bool) -> None:
     _echo_written(api.build_packet(api.demo_patient_path(kit_obj), out, kit_obj), as_json)
 
 
+@cli.command()
+@click.argument("appointments")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Keep only appointments starting that day (clinic local time), YYYY-MM-DD.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: output/<date>/).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default=None, help="Input format (default: sniffed).")
+@KIT_OPTION
+@render_options
+@click.option("--duplex", is_flag=True, help="Start every document on an odd page.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on standard output, nothing else.")
+def batch(appointments: str, day, out_dir: Path | None, jobs: int | None, fmt, kit: Path | None, large_print: bool, fillable: bool, duplex: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Build one packet per appointment in APPOINTMENTS (CSV, JSON, JSON Lines, or - for
+    standard input) and write manifest.json beside them.
+
+    Exit code 0 when every row succeeded, 1 when some failed, 2 when nothing could run."""
+    from .batch import build_batch
+
+    options = RenderOptions(large_print=large_print, duplex=duplex, fillable=fillable)
+    bar = None
+    progress = None
+    if not as_json:
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=total, label="Building packets", file=sys.stderr)
+                bar.__enter__()
+            bar.update(1)
+
+    result = build_batch(appointments, out_dir, kit, day.date() if day else None, jobs, fmt, options, progress)
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps(result.manifest, ensure_ascii=False, indent=2))
+    else:
+        run = result.manifest["run"]
+        for entry in result.manifest["entries"]:
+            if entry["status"] == "error":
+                click.echo(f"Error: {entry['error']}", err=True)
+        click.echo(
+            f"{run['ok']} ok, {run['failed']} failed in {run['seconds']:.1f} s; "
+            f"packets and manifest.json in {result.out_dir}",
+            err=True,
+        )
+    sys.exit(result.exit_code)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

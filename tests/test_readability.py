@@ -305,7 +305,7 @@ def test_document_texts_of_sections_and_per_section_grades() -> None:
     )  # fmt: skip
     texts = dict(document_texts(doc))
     assert texts["After your treatment"].splitlines() == [
-        "After your treatment", "Rest today. This line is wrapped.", "- Ice it", "- Walk",
+        "After your treatment", "Rest today. This line is wrapped.", "Ice it", "Walk",
         "Drink water", "Sleep well", "Clean", "Wash the skin.", "Tip", "Keep warm.",
         "Do not run.", "Will it hurt", "A little.", "Chest pain", "Call 999.",
     ]  # fmt: skip
