@@ -145,6 +145,11 @@ def batch(appointments: str, day, out_dir: Path | None, jobs: int | None, fmt, k
     sys.exit(result.exit_code)
 
 
+from .kit import init_command  # noqa: E402  (kept beside its registration)
+
+cli.add_command(init_command)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
