@@ -107,16 +107,13 @@ def list_documents(kit: Kit | str | Path | None = None) -> list[dict[str, object
         from .errors import ContentError
 
         raise ContentError.from_problems(problems)
+    from .check import measure_document
+
     today = dt.date.today()
     rows: list[dict[str, object]] = []
     for doc in docs:
         d = doc.doc
-        if d.next_review < today:
-            review = "overdue"
-        elif (d.next_review - today).days <= 60:
-            review = "due soon"
-        else:
-            review = "ok"
+        grade = measure_document(doc, kit_obj.clinic.reading_target, today)
         rows.append(
             {
                 "id": doc.id,
@@ -126,7 +123,11 @@ def list_documents(kit: Kit | str | Path | None = None) -> list[dict[str, object
                 "language": d.language,
                 "published": d.published.isoformat(),
                 "next_review": d.next_review.isoformat(),
-                "review_status": review,
+                "review_status": grade.review_status,
+                "smog": grade.smog,
+                "fk": grade.fk,
+                "target": grade.target,
+                "grade_ok": grade.within_target,
                 "path": str(doc.path),
             }
         )

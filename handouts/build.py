@@ -9,7 +9,7 @@ patient. ``build_packet`` is the one-packet entry point; ``batch.py`` reuses one
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import jinja2
@@ -18,6 +18,7 @@ from weasyprint.document import DocumentMetadata
 
 from .config import Kit
 from .content import ContentDoc
+from .errors import RenderError
 from .context import (
     EnclosedDoc,
     FormContext,
@@ -40,7 +41,20 @@ from .qr import page_payload, svg_data_url
 from .render import Renderer, RenderOptions
 from .templates import make_environment, pick_template, render_template
 
+# Margin boxes that hold the personal parts of a consent page (see consent.html.j2).
+PERSONAL_MARGINS = frozenset({"@top-right", "@right-bottom"})
 QR_SPARE_PAGES = 2  # QR rules beyond the expected page count; more pages trigger a re-render
+
+
+def graft_margins(body: weasyprint.Page, margins: weasyprint.Page) -> weasyprint.Page:
+    """``body``'s page with its personal margin boxes taken from ``margins``' page.
+
+    Both come from the same template and stylesheets, so the boxes sit at the same place;
+    the new Page gathers its bookmarks, links and form fields from the grafted tree."""
+    body_box, margin_box = body._page_box, margins._page_box
+    keep = [c for c in body_box.children if getattr(c, "at_keyword", None) not in PERSONAL_MARGINS]
+    take = [c for c in margin_box.children if getattr(c, "at_keyword", None) in PERSONAL_MARGINS]
+    return weasyprint.Page(body_box.copy_with_children(keep + take))
 
 
 def _css_text(text: str) -> str:
@@ -164,23 +178,48 @@ class PacketBuilder:
     def consent_document(
         self, doc: ContentDoc, patient: Patient | None, packet: tuple[EnclosedDoc, ...], today: dt.date, created: str
     ) -> weasyprint.Document:
-        """A consent form, personalised, with a QR code on every page."""
-        ctx = self._page(patient, doc, packet, today)
-        html = self._html(self._template_names(doc), ctx, created)
-        patient_id = patient.id if patient else ""
-        key = (doc.id, doc.language)
-        pages = self._consent_pages.get(key, 12) + QR_SPARE_PAGES
-        while True:
-            rendered = self.renderer.render(html, self._qr_css(patient_id, doc, pages))
-            self._consent_pages[key] = len(rendered.pages)
-            if len(rendered.pages) <= pages:
-                return rendered
-            pages = len(rendered.pages)
+        """A consent form, personalised, with a QR code on every page.
 
-    def _qr_css(self, patient_id: str, doc: ContentDoc, pages: int) -> str:
+        Print forms: the body (the same for every patient) is laid out once; per patient only
+        the page margins are laid out and grafted onto it. Fillable forms carry the patient's
+        values and field names in the body too, so they are laid out whole."""
+        if self.options.fillable:
+            ctx = self._page(patient, doc, packet, today)
+            html = self._html(self._template_names(doc), ctx, created)
+            key = (doc.id, doc.language)
+            pages = self._consent_pages.get(key, 12) + QR_SPARE_PAGES
+            while True:
+                rendered = self.renderer.render(html, self._qr_css(patient, doc, pages))
+                self._consent_pages[key] = len(rendered.pages)
+                if len(rendered.pages) <= pages:
+                    return rendered
+                pages = len(rendered.pages)
+        body = self.consent_body(doc)
+        ctx = self._page(patient, doc, packet, today)
+        ctx = replace(ctx, options=replace(ctx.options, margins_only=True, page_count=len(body.pages)))
+        html = self._html(self._template_names(doc), ctx, created)
+        margins = self.renderer.render(html, self._qr_css(patient, doc, len(body.pages)))
+        if len(margins.pages) != len(body.pages):
+            raise RenderError(
+                f"{doc.id}: the margins of the consent form laid out on {len(margins.pages)} pages, "
+                f"its body on {len(body.pages)}; check the template's page breaks"
+            )
+        return body.copy([graft_margins(b, m) for b, m in zip(body.pages, margins.pages, strict=True)])
+
+    def consent_body(self, doc: ContentDoc) -> weasyprint.Document:
+        """The patient-independent part of a print consent form, laid out once."""
+        key = ("consent-body:" + doc.id, doc.language)
+        if key not in self._static:
+            packet = (enclosed(doc),) + self._topic_leaflet(doc)
+            ctx = self._page(None, doc, packet, doc.doc.published)
+            html = self._html(self._template_names(doc), ctx, doc.doc.published.isoformat())
+            self._static[key] = self.renderer.render(html)
+        return self._static[key]
+
+    def _qr_css(self, patient: Patient | None, doc: ContentDoc, pages: int) -> str:
         rules = []
         for number in range(1, pages + 1):
-            payload = page_payload(patient_id or "-", doc.id, doc.doc.version, number)
+            payload = page_payload(patient.id if patient else "-", doc.id, doc.doc.version, number)
             text = payload.replace("\\", "\\\\").replace('"', '\\"')
             rules.append(
                 f"@page :nth({number}) {{ @right-bottom {{ content: url(\"{svg_data_url(payload)}\")"

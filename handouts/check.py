@@ -31,7 +31,7 @@ from .errors import ContentError, InputError, Problem, RenderError, TemplateErro
 from .library import Library
 from .patient import Patient
 from .readability import document_readability
-from .sources import Loaded, load_mapping
+from .sources import Loaded, Loc, load_mapping
 from .templates import pick_template
 from .validation import dotted
 
@@ -147,9 +147,7 @@ def check_kit(kit_dir: str | Path | None = None, today: dt.date | None = None) -
 # -- content --------------------------------------------------------------------------------
 
 
-def _strings(
-    value: Any, loc: tuple[str | int, ...] = ()
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def _strings(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
     if isinstance(value, str):
         yield loc, value
     elif isinstance(value, dict | list):
@@ -161,74 +159,38 @@ def _strings(
 def _document_problems(
     doc: ContentDoc, loaded: Loaded, result: DocumentResult, today: dt.date
 ) -> list[Problem]:
-    d, path, line = doc.doc, doc.path, loaded.line_of
-    problems: list[Problem] = []
-    review_hint = "review the content, then set new version, published and next_review dates"
+    d, problems = doc.doc, []
+
+    def add(message: str, loc: list[str | int], severity: str, hint: str = "") -> None:
+        problems.append(
+            Problem(doc.path, message, loaded.line_of(loc), dotted(loc), severity, hint)
+        )
+
     if result.review_status != "ok":
         overdue = result.review_status == "overdue"
         when = "was due" if overdue else f"is due in {(d.next_review - today).days} days,"
-        problems.append(
-            Problem(
-                path,
-                f"review {when} on {d.next_review}",
-                line(["next_review"]),
-                "next_review",
-                "warning" if overdue else "note",
-                review_hint,
-            )
+        hint = "review the content, then set new version, published and next_review dates"
+        add(
+            f"review {when} on {d.next_review}", ["next_review"], ("note", "warning")[overdue], hint
         )
     if not d.sources:
-        problems.append(
-            Problem(
-                path,
-                "no sources: cite what the statements rest on",
-                line(["sources"]),
-                "sources",
-                "warning",
-                "add sources: id, citation",
-            )
-        )
+        add("no sources: cite what the statements rest on", ["sources"], "warning", "add sources")
     if result.smog is None:
-        message = f"reading grade not measured: SMOG and Flesch-Kincaid are English formulas"
-        problems.append(Problem(path, message, line(["language"]), "language", "note"))
+        add("reading grade not measured: SMOG and FK are English formulas", ["language"], "note")
     elif not result.within_target:
-        hard = [p for p in result.hardest_sections if p[1] > result.target] or [
-            result.hardest_sections[0]
-        ]
-        headings = [s.heading for s in d.sections]
-        first = hard[0][0]
+        hard = [p for p in result.hardest_sections if p[1] > result.target]
+        hard = hard or list(result.hardest_sections[:1])
+        headings, first = [s.heading for s in d.sections], hard[0][0]
         loc = [_PART_KEYS[first]] if first in _PART_KEYS else ["sections", headings.index(first)]
-        problems.append(
-            Problem(
-                path,
-                f"reading grade SMOG {result.smog:.1f} is above the target {result.target:g} "
-                f"(Flesch-Kincaid {result.fk:.1f}); hardest: "
-                + ", ".join(f"'{label}' ({grade:.1f})" for label, grade in hard),
-                line(loc),
-                dotted(loc),
-                "warning",
-                "shorter sentences and everyday words of one or two syllables, hardest parts first",
-            )
-        )
+        names = ", ".join(f"'{label}' ({grade:.1f})" for label, grade in hard)
+        message = f"reading grade SMOG {result.smog:.1f} is above the target {result.target:g}"
+        hint = "shorter sentences, everyday words of one or two syllables"
+        add(f"{message} (Flesch-Kincaid {result.fk:.1f}); hardest: {names}", loc, "warning", hint)
     for loc, text in _strings(d.model_dump(mode="json")):
-        for found in _PLACEHOLDER.findall(text):
-            if found not in PLACEHOLDERS:
-                close = difflib.get_close_matches(found, PLACEHOLDERS, n=1)
-                hint = (
-                    (f"did you mean '{close[0]}'? " if close else "")
-                    + "allowed: "
-                    + ", ".join(PLACEHOLDERS)
-                )
-                problems.append(
-                    Problem(
-                        path,
-                        f"unknown placeholder '{found}'",
-                        line(loc),
-                        dotted(loc),
-                        "error",
-                        hint,
-                    )
-                )
+        for found in (f for f in _PLACEHOLDER.findall(text) if f not in PLACEHOLDERS):
+            close = difflib.get_close_matches(found, PLACEHOLDERS, n=1)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + "allowed: "
+            add(f"unknown placeholder '{found}'", [*loc], "error", hint + ", ".join(PLACEHOLDERS))
     return problems
 
 
@@ -242,19 +204,12 @@ def _cross_reference_problems(kit: Kit, library: Library) -> list[Problem]:
             problems.append(Problem(file.path, message, hint=f"add content/{topic}/{kind}.yaml"))
     for topic, present in sorted(kinds.items()):
         folder = next(f.path.parent for (t, _, _), f in library.files.items() if t == topic)
-        aftercare = "consent" in present and topic != FIRST_VISIT_TOPIC
-        for kind, why in (
-            ("leaflet", "every topic needs one"),
-            ("aftercare", "it has a consent form"),
-        ):
-            if kind not in present and (kind == "leaflet" or aftercare):
-                problems.append(
-                    Problem(
-                        folder,
-                        f"'{topic}' has no {kind} ({why})",
-                        hint=f"add content/{topic}/{kind}.yaml",
-                    )
-                )
+        needed = {"leaflet": "every topic needs one"}
+        if "consent" in present and topic != FIRST_VISIT_TOPIC:
+            needed["aftercare"] = "it has a consent form"
+        for kind in needed.keys() - present:
+            message, hint = f"'{topic}' has no {kind} ({needed[kind]})", f"add {topic}/{kind}.yaml"
+            problems.append(Problem(folder, message, hint=hint))
     for template in sorted((kit.root / "templates").glob("*-*.html.j2")):
         kind, _, topic = template.name.removesuffix(".html.j2").partition("-")
         if kind in KINDS and topic not in kinds:
@@ -267,38 +222,28 @@ def _cross_reference_problems(kit: Kit, library: Library) -> list[Problem]:
 
 # -- brand and print ------------------------------------------------------------------------
 
+# (foreground, background, where the default stylesheet uses them, minimum, severity)
+_COLOUR_PAIRS = (
+    ("text", "background", "body text", AA_BODY, "error"),
+    ("on_primary", "primary", "text on the primary colour", AA_BODY, "error"),
+    ("accent", "background", "labels in the accent colour", AA_BODY, "error"),
+    ("primary", "background", "headings in the primary colour", AA_LARGE, "error"),
+    ("primary", "background", "small text in the primary colour", AA_BODY, "warning"),
+)
+
 
 def _colour_problems(kit: Kit) -> list[Problem]:
     """WCAG AA contrast of the brand colours where the default stylesheet pairs them."""
     colours, line = kit.clinic.colours, load_mapping(kit.config_path).line_of
-    uses = (
-        ("text", "background", "body text"),
-        ("on_primary", "primary", "text on primary"),
-        ("accent", "background", "labels in the accent colour"),
-        ("primary", "background", "headings in the primary colour"),
-    )
     problems: list[Problem] = []
-    for fg, bg, use in uses:
+    for fg, bg, use, minimum, severity in _COLOUR_PAIRS:
         first, second = getattr(colours, fg), getattr(colours, bg)
         ratio = contrast_ratio(first, second)
-        if ratio >= AA_BODY:
-            continue
-        large_only = fg == "primary" and ratio >= AA_LARGE  # headings are large; h3, labels not
-        need = (
-            "for small text" if large_only else ("even for large text" if fg == "primary" else "")
-        )
-        minimum = AA_BODY if large_only or fg != "primary" else AA_LARGE
-        message = f"{use}: {first} on {second} has contrast {ratio:.2f}:1, under the {minimum:g}:1 WCAG AA minimum {need}"
-        problems.append(
-            Problem(
-                kit.config_path,
-                message.strip(),
-                line(["colours", fg]),
-                f"colours.{fg}",
-                "warning" if large_only else "error",
-                f"darken or lighten colours.{fg} against colours.{bg}",
-            )
-        )
+        if ratio < minimum and not any(p.key == f"colours.{fg}" for p in problems):
+            message = f"{use}: {first} on {second} has contrast {ratio:.2f}:1"
+            hint = f"WCAG AA needs {minimum:g}:1; darken or lighten colours.{fg}"
+            where = (line(["colours", fg]), f"colours.{fg}")
+            problems.append(Problem(kit.config_path, message, *where, severity, hint))
     return problems
 
 
@@ -317,7 +262,7 @@ def _body_size_problems(kit: Kit) -> list[Problem]:
                 if size < MIN_BODY_PT and (decl[1] == "--body-size" or on_body):
                     line = text.count("\n", 0, rule.start(2) + decl.start()) + 1
                     message = f"body text {decl[2]}{decl[3]} is under {MIN_BODY_PT:g} pt"
-                    hint = "clear print: 12 pt at least, 14 pt preferred; large_print: true gives 16 pt"
+                    hint = "clear print: 12 pt at least; large_print: true gives 16 pt"
                     problems.append(Problem(css, message, line, decl[1], "error", hint))
     return problems
 

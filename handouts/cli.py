@@ -80,7 +80,7 @@ def list_command(kit: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    headers = ("id", "kind", "title", "version", "language", "next_review", "review_status")
+    headers = ("id", "kind", "title", "version", "language", "smog", "fk", "grade_ok", "next_review", "review_status")
     widths = [max(len(h), *(len(str(r[h])) for r in rows)) if rows else len(h) for h in headers]
     click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)))
     for row in rows:
@@ -148,6 +148,11 @@ def batch(appointments: str, day, out_dir: Path | None, jobs: int | None, fmt, k
 from .kit import init_command  # noqa: E402  (kept beside its registration)
 
 cli.add_command(init_command)
+
+
+from .check import check_command  # noqa: E402
+
+cli.add_command(check_command)
 
 
 def main() -> None:

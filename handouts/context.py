@@ -220,12 +220,16 @@ class Options:
         duplex: documents start on odd pages.
         paper: A4 or letter.
         blank_page: this render is a duplex filler page.
+        margins_only: render only the page margins (the personal parts) of a consent form.
+        page_count: pages to lay out when margins_only.
     """
 
     large_print: bool
     duplex: bool
     paper: str
     blank_page: bool = False
+    margins_only: bool = False
+    page_count: int = 1
 
 
 @dataclass(frozen=True)

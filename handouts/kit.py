@@ -118,8 +118,8 @@ def _logo_svg() -> str:
 <svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120" role="img" aria-label="Placeholder logo">
   <!-- Placeholder: replace this file with your own logo (SVG, or PNG at 600 px or more). -->
   <rect x="6" y="6" width="108" height="108" rx="18" fill="#1f5f8b"/>
-  <rect x="52" y="26" width="16" height="68" rx="3" fill="#ffffff"/>
-  <rect x="26" y="52" width="68" height="16" rx="3" fill="#ffffff"/>
+  <circle cx="80" cy="40" r="12" fill="#ffffff"/>
+  <path d="M18 96 L48 52 L66 76 L78 62 L102 96 Z" fill="#ffffff"/>
 </svg>
 """
 

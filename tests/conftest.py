@@ -162,6 +162,22 @@ class Packet:
             self._texts[page_number] = normalise(self.reader.pages[page_number - 1].extract_text())
         return self._texts[page_number]
 
+    def field_values(self, page_number: int) -> list[str]:
+        """Values of the form fields (widgets) on a page: what a fillable form shows in them."""
+        values = []
+        for annot in self.reader.pages[page_number - 1].get("/Annots") or []:
+            annot = annot.get_object()
+            value = annot.get("/V")
+            if value is None and "/Parent" in annot:
+                value = annot["/Parent"].get_object().get("/V")
+            if isinstance(value, str) and value:
+                values.append(value)
+        return values
+
+    def shown(self, page_number: int) -> str:
+        """What a reader sees on a page: its text and the values of its form fields."""
+        return normalise(" ".join([self.text(page_number), *self.field_values(page_number)]))
+
     def record(self, doc_id: str) -> DocRecord:
         matches = [d for d in self.documents if d.id == doc_id]
         assert len(matches) == 1, f"{doc_id} in {[d.id for d in self.documents]}"
