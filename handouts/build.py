@@ -9,6 +9,9 @@ patient. ``build_packet`` is the one-packet entry point; ``batch.py`` reuses one
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -44,6 +47,25 @@ from .templates import make_environment, pick_template, render_template
 # Margin boxes that hold the personal parts of a consent page (see consent.html.j2).
 PERSONAL_MARGINS = frozenset({"@top-right", "@right-bottom"})
 QR_SPARE_PAGES = 2  # QR rules beyond the expected page count; more pages trigger a re-render
+
+
+@contextmanager
+def fixed_font_timestamp(created: str | None) -> Iterator[None]:
+    """fontTools stamps each embedded font subset with the current time unless
+    ``SOURCE_DATE_EPOCH`` is set; pin it to the document's own date so the same input gives
+    the same bytes (PITFALLS.md: nothing may add the clock)."""
+    stamp = dt.datetime.fromisoformat(created) if created else dt.datetime(2000, 1, 1)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 def graft_margins(body: weasyprint.Page, margins: weasyprint.Page) -> weasyprint.Page:
@@ -313,9 +335,10 @@ class PacketBuilder:
         first = parts[0][5]
         combined = first.copy(pages)
         combined.metadata = metadata
-        pdf = combined.write_pdf(
-            pdf_tags=True,
-            pdf_forms=self.options.fillable,
-            uncompressed_pdf=False,
-        )
+        with fixed_font_timestamp(metadata.created):
+            pdf = combined.write_pdf(
+                pdf_tags=True,
+                pdf_forms=self.options.fillable,
+                uncompressed_pdf=False,
+            )
         return BuiltPDF(pdf, len(pages), tuple(records), language)

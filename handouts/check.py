@@ -1,13 +1,14 @@
 """``handouts check``: is the kit sound enough to print for patients?
 
-This module owns the kit check. :func:`check_kit` loads the kit and reports every problem at
-once (config and content validation, a render of every template with a sample patient,
-reading level, review dates, sources, contrast, body text size, image alt text and
-cross-references) as a :class:`CheckReport`; ``check_command`` only prints it.
+This module owns the kit check. :func:`check_kit` reports every problem of a kit at once as a
+:class:`CheckReport`: config and content validation, a render of every template with a sample
+patient, reading level, review dates, sources, brand contrast, body text size, images without
+alternative text, and cross-references. ``check_command`` only prints the report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import difflib
@@ -39,17 +40,18 @@ REVIEW_SOON_DAYS = 60
 MIN_BODY_PT = 12.0
 PLACEHOLDERS = ("{clinic_phone}", "{emergency_number}", "{clinic_name}")
 _PLACEHOLDER = re.compile(r"\{\s*[A-Za-z_][\w.-]*\s*\}")
-# Labels of document_texts() that are not section headings, and the key each comes from.
-_PART_KEYS = {
-    "Summary": "summary",
-    "Procedure": "procedure",
-    "Benefits": "benefits",
-    "Risks": "risks",
-    "Alternatives": "alternatives",
-    "No treatment": "no_treatment",
-    "Screening questions": "screening",
-    "Statements": "statements",
-}
+# Labels of readability.document_texts() that are not section headings, and their keys.
+_PART_KEYS = {"Summary": "summary", "Procedure": "procedure", "Benefits": "benefits",
+              "Risks": "risks", "Alternatives": "alternatives", "No treatment": "no_treatment",
+              "Screening questions": "screening", "Statements": "statements"}  # fmt: skip
+# (foreground, background, what the default stylesheet draws with them, minimum, severity)
+_COLOUR_PAIRS = (
+    ("text", "background", "body text", AA_BODY, "error"),
+    ("on_primary", "primary", "text on the primary colour", AA_BODY, "error"),
+    ("accent", "background", "labels in the accent colour", AA_BODY, "error"),
+    ("primary", "background", "headings in the primary colour", AA_LARGE, "error"),
+    ("primary", "background", "small text in the primary colour", AA_BODY, "warning"),
+)
 _PT_PER_UNIT = {"pt": 1.0, "px": 0.75, "pc": 12.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
 _BODY_SIZE = re.compile(r"(--body-size|font-size)\s*:\s*([\d.]+)(pt|px|pc|in|cm|mm)\b")
 # "path/to/x.html.j2:12: message": how TemplateError and RenderError name the failing file.
@@ -62,7 +64,7 @@ class DocumentResult:
 
     id: str
     language: str
-    smog: float | None  # None when not measured: the formulas are for English
+    smog: float | None  # None when not measured: both formulas are for English
     fk: float | None
     target: float
     review_status: str  # ok | due soon | overdue
@@ -117,16 +119,15 @@ def measure_document(doc: ContentDoc, kit_target: float, today: dt.date) -> Docu
     if not doc.language.startswith("en"):
         return DocumentResult(doc.id, doc.language, None, None, target, status, ())
     overall, parts = document_readability(doc.doc)
-    hardest = tuple(
-        (label, round(r.smog, 1)) for label, r in sorted(parts, key=lambda p: -p[1].smog)
-    )
+    hardest = sorted(parts, key=lambda part: -part[1].smog)[:3]
     smog, fk = round(overall.smog, 1), round(overall.fk, 1)
-    return DocumentResult(doc.id, doc.language, smog, fk, target, status, hardest[:3])
+    grades = tuple((label, round(r.smog, 1)) for label, r in hardest)
+    return DocumentResult(doc.id, doc.language, smog, fk, target, status, grades)
 
 
 def check_kit(kit_dir: str | Path | None = None, today: dt.date | None = None) -> CheckReport:
-    """Check the kit at ``kit_dir`` (default: found as by every command). Never raises for a
-    fault of the kit: a kit that cannot load gives a report with ``loaded=False``."""
+    """Check the kit at ``kit_dir`` (default: found as every command finds it). Never raises
+    for a fault of the kit: a kit that cannot load gives a report with ``loaded=False``."""
     today = today or dt.date.today()
     try:
         kit = load_kit(kit_dir)
@@ -151,8 +152,7 @@ def _strings(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
     if isinstance(value, str):
         yield loc, value
     elif isinstance(value, dict | list):
-        pairs = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in pairs:
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
             yield from _strings(item, (*loc, key))
 
 
@@ -161,36 +161,35 @@ def _document_problems(
 ) -> list[Problem]:
     d, problems = doc.doc, []
 
-    def add(message: str, loc: list[str | int], severity: str, hint: str = "") -> None:
-        problems.append(
-            Problem(doc.path, message, loaded.line_of(loc), dotted(loc), severity, hint)
-        )
+    def add(message: str, loc: Loc, severity: str, hint: str = "") -> None:
+        line = loaded.line_of(loc)
+        problems.append(Problem(doc.path, message, line, dotted(loc), severity, hint))
 
     if result.review_status != "ok":
         overdue = result.review_status == "overdue"
         when = "was due" if overdue else f"is due in {(d.next_review - today).days} days,"
         hint = "review the content, then set new version, published and next_review dates"
-        add(
-            f"review {when} on {d.next_review}", ["next_review"], ("note", "warning")[overdue], hint
-        )
+        severity = "warning" if overdue else "note"
+        add(f"review {when} on {d.next_review}", ("next_review",), severity, hint)
     if not d.sources:
-        add("no sources: cite what the statements rest on", ["sources"], "warning", "add sources")
+        add("no sources: cite what the statements rest on", ("sources",), "warning", "add sources")
     if result.smog is None:
-        add("reading grade not measured: SMOG and FK are English formulas", ["language"], "note")
+        add("reading grade not measured: SMOG and FK are English formulas", ("language",), "note")
     elif not result.within_target:
         hard = [p for p in result.hardest_sections if p[1] > result.target]
         hard = hard or list(result.hardest_sections[:1])
         headings, first = [s.heading for s in d.sections], hard[0][0]
-        loc = [_PART_KEYS[first]] if first in _PART_KEYS else ["sections", headings.index(first)]
+        part: Loc = (_PART_KEYS.get(first, "sections"),)
+        part = ("sections", headings.index(first)) if first in headings else part
         names = ", ".join(f"'{label}' ({grade:.1f})" for label, grade in hard)
         message = f"reading grade SMOG {result.smog:.1f} is above the target {result.target:g}"
         hint = "shorter sentences, everyday words of one or two syllables"
-        add(f"{message} (Flesch-Kincaid {result.fk:.1f}); hardest: {names}", loc, "warning", hint)
+        add(f"{message} (Flesch-Kincaid {result.fk:.1f}); hardest: {names}", part, "warning", hint)
     for loc, text in _strings(d.model_dump(mode="json")):
         for found in (f for f in _PLACEHOLDER.findall(text) if f not in PLACEHOLDERS):
             close = difflib.get_close_matches(found, PLACEHOLDERS, n=1)
             hint = (f"did you mean '{close[0]}'? " if close else "") + "allowed: "
-            add(f"unknown placeholder '{found}'", [*loc], "error", hint + ", ".join(PLACEHOLDERS))
+            add(f"unknown placeholder '{found}'", loc, "error", hint + ", ".join(PLACEHOLDERS))
     return problems
 
 
@@ -207,7 +206,7 @@ def _cross_reference_problems(kit: Kit, library: Library) -> list[Problem]:
         needed = {"leaflet": "every topic needs one"}
         if "consent" in present and topic != FIRST_VISIT_TOPIC:
             needed["aftercare"] = "it has a consent form"
-        for kind in needed.keys() - present:
+        for kind in sorted(needed.keys() - present):
             message, hint = f"'{topic}' has no {kind} ({needed[kind]})", f"add {topic}/{kind}.yaml"
             problems.append(Problem(folder, message, hint=hint))
     for template in sorted((kit.root / "templates").glob("*-*.html.j2")):
@@ -222,18 +221,9 @@ def _cross_reference_problems(kit: Kit, library: Library) -> list[Problem]:
 
 # -- brand and print ------------------------------------------------------------------------
 
-# (foreground, background, where the default stylesheet uses them, minimum, severity)
-_COLOUR_PAIRS = (
-    ("text", "background", "body text", AA_BODY, "error"),
-    ("on_primary", "primary", "text on the primary colour", AA_BODY, "error"),
-    ("accent", "background", "labels in the accent colour", AA_BODY, "error"),
-    ("primary", "background", "headings in the primary colour", AA_LARGE, "error"),
-    ("primary", "background", "small text in the primary colour", AA_BODY, "warning"),
-)
-
 
 def _colour_problems(kit: Kit) -> list[Problem]:
-    """WCAG AA contrast of the brand colours where the default stylesheet pairs them."""
+    """WCAG AA contrast of the brand colours, paired as the default stylesheet pairs them."""
     colours, line = kit.clinic.colours, load_mapping(kit.config_path).line_of
     problems: list[Problem] = []
     for fg, bg, use, minimum, severity in _COLOUR_PAIRS:
@@ -248,12 +238,12 @@ def _colour_problems(kit: Kit) -> list[Problem]:
 
 
 def _body_size_problems(kit: Kit) -> list[Problem]:
-    """Body text under 12 pt in the kit's stylesheets (the theme itself sets 12 or 16 pt)."""
+    """Body text under 12 pt set by the kit's stylesheets (the theme sets 12 or 16 pt)."""
     problems: list[Problem] = []
     for css in (kit.find_file("handouts.css", "styles"), kit.root / "styles" / "clinic.css"):
         if css is None or not css.is_file():
             continue
-        blank = lambda m: re.sub(r"[^\n]", " ", m.group())  # noqa: E731  keeps offsets
+        blank = lambda m: re.sub(r"[^\n]", " ", m.group())  # noqa: E731  (keeps line numbers)
         text = re.sub(r"/\*.*?\*/", blank, css.read_text(encoding="utf-8"), flags=re.S)
         for rule in re.finditer(r"([^{};]*)\{([^{}]*)\}", text):
             on_body = re.search(r"(?:^|[\s,])(?:html|body|:root)(?=$|[\s,])", rule[1])
@@ -285,11 +275,6 @@ class _CheckingBuilder(PacketBuilder):
         self.pages.append((self.template, html))
         return html
 
-    def unpersonalised(self, doc: ContentDoc) -> str:
-        """The HTML that ``handouts render`` lays out for ``doc`` (no patient)."""
-        page = self._page(None, doc, (enclosed(doc),), doc.doc.published)
-        return self._html(self._template_names(doc), page, doc.doc.published.isoformat())
-
 
 class _ImagesWithoutAlt(HTMLParser):
     def __init__(self, html: str) -> None:
@@ -303,27 +288,20 @@ class _ImagesWithoutAlt(HTMLParser):
 
 
 def _sample_patient(kit: Kit, treatments: list[str], language: str, start: dt.datetime) -> Patient:
-    return Patient.model_validate(
-        {
-            "id": "CHECK-0001",
-            "name": {"given": "Zoë", "family": "Sample-Ó Briain"},
-            "date_of_birth": "1961-05-14",
-            "language": language,
-            "treatments": treatments,
-            "appointment": {
-                "start": start,
-                "practitioner": "Sam Sample, Physiotherapist",
-                "location": f"{kit.clinic.name}, room 1",
-            },
-        }
-    )
+    appointment = {"start": start, "practitioner": "Sam Sample, Physiotherapist",
+                   "location": f"{kit.clinic.name}, room 1"}  # fmt: skip
+    name = {"given": "Zoë", "family": "Sample-Ó Briain"}  # non-ASCII must print
+    return Patient.model_validate({"id": "CHECK-0001", "name": name, "language": language,
+                                   "date_of_birth": "1961-05-14", "treatments": treatments,
+                                   "appointment": appointment})  # fmt: skip
 
 
 def _render_problems(
     builder: _CheckingBuilder, docs: list[ContentDoc], today: dt.date
 ) -> list[Problem]:
-    """Lay out every document, a cover letter per treatment and a blank page, as packets do
-    (PDF files are not written: that stage adds no template or resource)."""
+    """Lay out every document, a cover letter per treatment and a blank page, as packets do.
+
+    PDFs are not written: that stage reads no template or resource, and costs as much again."""
     kit, library = builder.kit, builder.library
     start = dt.datetime.combine(today + dt.timedelta(days=7), dt.time(9, 30))
     day, created = start.date(), start.isoformat()
@@ -348,7 +326,9 @@ def _render_problems(
 
     done: set[tuple[str, str]] = set()
     patient = _sample_patient(kit, [], kit.clinic.language, start)
-    for treatments in [[t] for t in library.treatment_topics()] or [[]]:
+    # A topic with a translation but no original is reported once, by the cross-reference check.
+    orphans = {t for t, k, lang in library.files if lang and (t, k, None) not in library.files}
+    for treatments in [[t] for t in library.treatment_topics() if t not in orphans] or [[]]:
         patient = _sample_patient(kit, treatments, kit.clinic.language, start)
         try:
             packet_docs = builder.packet_documents(patient)
@@ -361,12 +341,9 @@ def _render_problems(
         for doc in (d for d in packet_docs if (d.id, d.language) not in done):
             done.add((doc.id, doc.language))
             attempt(f"{doc.id} ({doc.language})", lay_out, doc, patient, packet)
-    for doc in docs:
-        if (doc.id, doc.language) not in done:
-            own = _sample_patient(kit, [], doc.language, start)
-            attempt(f"{doc.id} ({doc.language})", lay_out, doc, own, (enclosed(doc),))
-        if doc.kind == "consent":
-            attempt(f"{doc.id} ({doc.language}) unpersonalised", builder.unpersonalised, doc)
+    for doc in (d for d in docs if (d.id, d.language) not in done):  # translations
+        own = _sample_patient(kit, [], doc.language, start)
+        attempt(f"{doc.id} ({doc.language})", lay_out, doc, own, (enclosed(doc),))
     attempt("the blank page", builder.blank_document, patient, day, created)
     for (file, line, message), labels in failures.items():
         more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""
@@ -385,22 +362,15 @@ def _render_problems(
 
 def _shown(problem: Problem) -> str:
     """``severity: file:line: key: message (hint)``, the file relative to the current folder."""
-    try:
-        problem = dataclasses.replace(
-            problem, file=Path(problem.file).resolve().relative_to(Path.cwd())
-        )
-    except ValueError:
-        pass
+    with contextlib.suppress(ValueError):
+        relative = Path(problem.file).resolve().relative_to(Path.cwd())
+        problem = dataclasses.replace(problem, file=relative)
     return f"{problem.severity}: {problem}"
 
 
 @click.command("check")
-@click.option(
-    "--kit",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Kit folder (holds clinic.yaml). Default: as for the other commands.",
-)
+@click.option("--kit", type=click.Path(path_type=Path), default=None,
+              help="Kit folder (holds clinic.yaml). Default: as for other commands.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def check_command(kit: Path | None, strict: bool, as_json: bool) -> None:

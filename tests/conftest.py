@@ -234,6 +234,12 @@ def _shared_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name
     return _packet_from_record(pdf, record)
 
 
+@pytest.fixture(autouse=True)
+def _no_kit_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests name their kit; a developer's $HANDOUTS_KIT must not change what they see."""
+    monkeypatch.delenv("HANDOUTS_KIT", raising=False)
+
+
 @pytest.fixture(scope="session")
 def worker_id(request: pytest.FixtureRequest) -> str:
     """pytest-xdist's worker id (``master`` when not distributed)."""

@@ -8,13 +8,10 @@ Each packet is rendered once per test session (about 7 s each) and read back wit
 from __future__ import annotations
 
 import collections
-import fcntl
-import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pypdf
@@ -29,6 +26,8 @@ from handouts.errors import ConfigError, TemplateError
 from handouts.render import RenderOptions
 from handouts.templates import make_environment, pick_template
 
+from conftest import Packet, _shared_build
+
 REPO = Path(__file__).resolve().parent.parent
 LAKESIDE = REPO / "examples" / "kits" / "lakeside"
 LETTER = (612, 792)
@@ -38,25 +37,6 @@ LAKESIDE_LOGO_FILLS = {(63, 167, 160), (242, 177, 52)}
 
 
 # --- helpers --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Packet:
-    """A packet PDF read back: page texts, sizes, fonts, and the document page ranges."""
-
-    path: Path
-    reader: pypdf.PdfReader
-    texts: tuple[str, ...]
-    documents: tuple[dict[str, object], ...]
-
-    def pages_of(self, kind: str) -> list[int]:
-        """0-based page indexes of every document of ``kind``."""
-        found: list[int] = []
-        for doc in self.documents:
-            if doc["kind"] == kind:
-                first = int(doc["first_page"]) - 1  # type: ignore[call-overload]
-                found.extend(range(first, first + int(doc["pages"])))  # type: ignore[call-overload]
-        return found
 
 
 def page_size(page: pypdf.PageObject) -> tuple[int, int]:
@@ -142,45 +122,33 @@ def run_cli(args: list[str], cwd: Path | None = None) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def built_once(
-    factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict[str, object]]
-) -> Packet:
-    """Build a PDF once per test session, even across pytest-xdist workers: the first worker
-    builds it under a lock in the session's shared temporary folder, the others read it."""
-    base = factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    pdf, record = shared / f"{name}.pdf", shared / f"{name}.json"
-    with open(shared / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not record.is_file():
-            result = build(pdf)
-            record.write_text(json.dumps(result), encoding="utf-8")
-    result = json.loads(record.read_text(encoding="utf-8"))
-    reader = pypdf.PdfReader(pdf)
-    texts = tuple(page.extract_text() for page in reader.pages)
-    return Packet(pdf, reader, texts, tuple(result["documents"]))
-
-
-def demo_packet(kit: Path | None) -> Callable[[Path], dict[str, object]]:
-    def build(out: Path) -> dict[str, object]:
-        args = ["demo", "-o", str(out), "--json"] + (["--kit", str(kit)] if kit else [])
-        code, output = run_cli(args, cwd=out.parent)
-        assert code == 0, output
-        return json.loads(output)  # type: ignore[no-any-return]
-
-    return build
+@pytest.fixture(scope="session")
+def lakeside(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Packet:
+    """The Lakeside kit's demo packet (`handouts demo --kit examples/kits/lakeside`), built once
+    per session and shared by the xdist workers (see conftest.py)."""
+    kit = load_kit(LAKESIDE)
+    patient = api.demo_patient_path(kit)
+    return _shared_build(
+        tmp_path_factory, worker_id, "lakeside", lambda out: api.build_packet(patient, out, kit)
+    )
 
 
 @pytest.fixture(scope="session")
-def lakeside(tmp_path_factory: pytest.TempPathFactory) -> Packet:
-    """`handouts demo --kit examples/kits/lakeside`, read back."""
-    return built_once(tmp_path_factory, "lakeside", demo_packet(LAKESIDE))
+def default(demo_packet: Packet) -> Packet:
+    """The default kit's demo packet (conftest's ``demo_packet``)."""
+    return demo_packet
 
 
-@pytest.fixture(scope="session")
-def default(tmp_path_factory: pytest.TempPathFactory) -> Packet:
-    """`handouts demo` with the default kit, read back."""
-    return built_once(tmp_path_factory, "default", demo_packet(None))
+def page_texts(packet: Packet) -> list[str]:
+    return [packet.text(n) for n in range(1, packet.pages + 1)]
+
+
+def first_pages(packet: Packet, kind: str) -> list[int]:
+    return [d.first_page for d in packet.documents if d.kind == kind]
+
+
+def pages_of(packet: Packet, kind: str) -> set[int]:
+    return {n for d in packet.documents if d.kind == kind for n in packet.page_numbers(d.id)}
 
 
 @pytest.fixture
@@ -209,18 +177,20 @@ def test_lakeside_is_us_letter_on_every_page(lakeside: Packet) -> None:
 
 
 def test_lakeside_name_on_every_page_and_default_name_nowhere(lakeside: Packet) -> None:
-    for number, text in enumerate(lakeside.texts, start=1):
+    default_name = load_kit(default_kit_root()).clinic.name
+    for number, text in enumerate(page_texts(lakeside), start=1):
         assert "Lakeside Sports & Spine" in text, f"page {number}"
-        assert "Harbourside" not in text, f"page {number}"
+        assert default_name not in text, f"page {number}"
     metadata = lakeside.reader.metadata
     assert metadata is not None and metadata.author == "Lakeside Sports & Spine"
 
 
-def test_lakeside_logo_drawn_on_every_page(lakeside: Packet, default: Packet) -> None:
-    # The SVG logo is drawn as vector paths: find its own fill colours on each page.
+def test_lakeside_logo_drawn_on_every_page(lakeside: Packet) -> None:
+    # WeasyPrint draws an SVG logo as vector paths, not as an image: find the logo's own fill
+    # colours (used nowhere else in the kit) on each page.
+    assert load_kit(LAKESIDE).clinic.logo is not None
     for number, page in enumerate(lakeside.reader.pages, start=1):
         assert LAKESIDE_LOGO_FILLS <= fill_colours(lakeside.reader, page), f"page {number}"
-    assert not LAKESIDE_LOGO_FILLS & fill_colours(default.reader, default.reader.pages[0])
 
 
 def test_lakeside_brand_colours_drive_the_css(lakeside: Packet) -> None:
@@ -244,17 +214,18 @@ def test_lakeside_colours_pass_contrast() -> None:
 
 
 def test_lakeside_consent_override_block_on_consent_pages_only(lakeside: Packet) -> None:
-    consent_pages = lakeside.pages_of("consent")
-    consent_firsts = [int(d["first_page"]) - 1 for d in lakeside.documents if d["kind"] == "consent"]  # type: ignore[call-overload]
-    assert len(consent_firsts) == 2  # first visit and dry needling
-    for index in consent_firsts:
-        text = lakeside.texts[index]
+    firsts = first_pages(lakeside, "consent")
+    assert len(firsts) == 2  # first visit and dry needling: both use the kit's consent.html.j2
+    for number in firsts:
+        text = lakeside.text(number)
         assert "Patient and insurance details" in text
-        assert "Insurance member ID" in text and "Insurance plan" in text
-        assert "Marisol Nguyễn-Ibáñez" in text  # the rest of the block still filled in
-    for index, text in enumerate(lakeside.texts):
-        if index not in consent_pages:
-            assert "Insurance member ID" not in text, f"page {index + 1}"
+        assert "Insurance plan" in text and "Insurance member ID" in text
+        assert "Marisol Nguyễn-Ibáñez" in text  # the rest of the block is still filled in
+        assert "Consent form" in text  # the default form around the replaced block
+    consent_pages = pages_of(lakeside, "consent")
+    for number, text in enumerate(page_texts(lakeside), start=1):
+        if number not in consent_pages:
+            assert "Insurance member ID" not in text, f"page {number}"
 
 
 def test_lakeside_font_embedded_and_default_font_not(lakeside: Packet) -> None:
@@ -265,13 +236,14 @@ def test_lakeside_font_embedded_and_default_font_not(lakeside: Packet) -> None:
 
 
 def test_lakeside_us_details_printed(lakeside: Packet) -> None:
-    letter = lakeside.texts[0]
+    assert api.demo_patient_path(load_kit(LAKESIDE)).name == "marisol.yaml"  # its own patient
+    letter = lakeside.text(1)
     assert "Marisol Nguyễn-Ibáñez" in letter  # Vietnamese and Spanish letters in Lato
     assert "December 1, 2026" in letter  # en_US dates
-    assert "9:30 AM" in letter  # appointment in America/Chicago, en_US time
+    assert re.search(r"9:30\sAM", letter)  # America/Chicago, en_US time (a narrow space)
     assert "your insurance card and a photo ID" in letter
-    everything = "\n".join(lakeside.texts)
-    assert re.search(r"call\s+911\b", everything)
+    everything = " ".join(page_texts(lakeside))
+    assert re.search(r"call 911\b", everything)
     assert "Health information protected under HIPAA" in everything
 
 
@@ -283,19 +255,24 @@ def test_default_packet_is_a4_default_font_default_name(default: Packet) -> None
     names = font_names(default.reader)
     assert any("Atkinson-Hyperlegible" in n for n in names), names
     assert not any("Lato" in n for n in names), names
-    for number, text in enumerate(default.texts, start=1):
-        assert "Harbourside Physiotherapy" in text, f"page {number}"
-    everything = "\n".join(default.texts)
+    name = load_kit(default_kit_root()).clinic.name
+    for number, text in enumerate(page_texts(default), start=1):
+        assert name in text, f"page {number}"
+    everything = " ".join(page_texts(default))
     assert "Lakeside" not in everything
     assert "Insurance member ID" not in everything
     assert "Patient details" in everything
+    assert not LAKESIDE_LOGO_FILLS & fill_colours(default.reader, default.reader.pages[0])
 
 
 def test_default_output_byte_identical_after_rendering_another_kit(
-    tmp_path: Path, no_kit_env: None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Fonts and stylesheets are per kit: rendering Lakeside in the same process must not
-    # leak its font, colours or templates into the default kit's output.
+    # leak its font, colours or templates into the default kit's output. fontTools stamps
+    # each subset font with the current time unless SOURCE_DATE_EPOCH is set (WeasyPrint 70
+    # without HarfBuzz-subset), so fix the clock to compare bytes.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
     before = api.render_document("first-visit/leaflet", tmp_path / "before.pdf", default_kit_root())
     other = api.render_document("first-visit/leaflet", tmp_path / "lakeside.pdf", LAKESIDE)
     after = api.render_document("first-visit/leaflet", tmp_path / "after.pdf", default_kit_root())

@@ -1,0 +1,105 @@
+"""The installed package works outside the repository: build the wheel, install it into a
+fresh virtual environment, and run ``handouts demo`` (and ``handouts init``) from folders that
+have nothing to do with the checkout. The default kit must come from inside the wheel.
+
+Dependencies come from the package registry (pip's cache keeps this to about 30-45 s).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# Not part of the package source; copying them would only slow the build.
+NOT_SOURCE = (".venv", ".git", "build", "dist", "output", "*.egg-info", ".*_cache", "__pycache__")
+KIT_FILES = (
+    "handouts/kit/clinic.yaml",
+    "handouts/kit/templates/consent.html.j2",
+    "handouts/kit/styles/handouts.css",
+    "handouts/kit/assets/logo.svg",
+    "handouts/kit/assets/fonts/DejaVuSans.ttf",
+    "handouts/kit/content/dry-needling/consent.yaml",
+    "handouts/kit/examples/patients/zoe.yaml",
+)
+
+
+def run(args: list[str | Path], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run a command with an environment that does not point back at the checkout."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HANDOUTS_KIT", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with the wheel built from this checkout installed."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    dist = work / "dist"
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, source], work)
+    wheels = list(dist.glob("handouts-*.whl"))
+    assert len(wheels) == 1, wheels
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        names = set(wheel.namelist())
+    missing = [name for name in KIT_FILES if name not in names]
+    assert not missing, f"the wheel lacks the default kit files {missing}"
+
+    venv = work / "venv"
+    run([sys.executable, "-m", "venv", venv], work)
+    run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheels[0]], work)
+    return venv
+
+
+def test_installed_default_kit_is_inside_the_package(installed: Path, tmp_path: Path) -> None:
+    result = run(
+        [installed / "bin" / "python", "-c", "from handouts.config import default_kit_root as d; print(d())"],
+        tmp_path,
+    )
+    kit = Path(result.stdout.strip())
+    assert kit.parts[-2:] == ("handouts", "kit")
+    assert kit.is_relative_to(installed), kit
+    assert (kit / "clinic.yaml").is_file()
+
+
+def test_installed_demo_runs_from_an_empty_folder(installed: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "anywhere"
+    empty.mkdir()
+    result = run([installed / "bin" / "handouts", "demo"], empty)
+    pdfs = list((empty / "output").glob("*.pdf"))
+    assert len(pdfs) == 1, result.stdout
+    assert str(pdfs[0]) in result.stdout
+    reader = pypdf.PdfReader(pdfs[0])
+    assert len(reader.pages) > 1
+    assert "Zoë Łukasiewicz-Ó Briain" in reader.pages[0].extract_text()
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"].get("/Font", {}).values()
+    }
+    assert any("Atkinson-Hyperlegible" in f for f in fonts), fonts
+
+
+def test_installed_init_then_demo_from_inside_the_new_kit(installed: Path, tmp_path: Path) -> None:
+    run([installed / "bin" / "handouts", "init", "riverside", "--name", "Riverside Physio"], tmp_path)
+    kit = tmp_path / "riverside"
+    run([installed / "bin" / "handouts", "demo"], kit)  # the current folder holds clinic.yaml
+    pdfs = list((kit / "output").glob("*.pdf"))
+    assert len(pdfs) == 1
+    assert "Riverside Physio" in pypdf.PdfReader(pdfs[0]).pages[0].extract_text()
