@@ -17,7 +17,6 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +53,8 @@ _COLOUR_PAIRS = (
 )
 _PT_PER_UNIT = {"pt": 1.0, "px": 0.75, "pc": 12.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
 _BODY_SIZE = re.compile(r"(--body-size|font-size)\s*:\s*([\d.]+)(pt|px|pc|in|cm|mm)\b")
+# An <img> tag without an alt attribute (Jinja escapes ">" inside attribute values).
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)[^>]*>", re.I)
 # "path/to/x.html.j2:12: message": how TemplateError and RenderError name the failing file.
 _WHERE = re.compile(r"^(?P<file>[^\s:]+?\.(?:j2|yaml|css))(?::(?P<line>\d+))?: (?P<msg>.*)$", re.S)
 
@@ -146,8 +147,6 @@ def check_kit(kit_dir: str | Path | None = None, today: dt.date | None = None) -
 
 
 # -- content --------------------------------------------------------------------------------
-
-
 def _strings(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
     if isinstance(value, str):
         yield loc, value
@@ -194,6 +193,7 @@ def _document_problems(
 
 
 def _cross_reference_problems(kit: Kit, library: Library) -> list[Problem]:
+    """Leaflet and aftercare beside a consent form, originals of translations, template names."""
     problems: list[Problem] = []
     kinds: dict[str, set[str]] = {}
     for (topic, kind, language), file in sorted(library.files.items(), key=lambda i: str(i[0])):
@@ -220,8 +220,6 @@ def _cross_reference_problems(kit: Kit, library: Library) -> list[Problem]:
 
 
 # -- brand and print ------------------------------------------------------------------------
-
-
 def _colour_problems(kit: Kit) -> list[Problem]:
     """WCAG AA contrast of the brand colours, paired as the default stylesheet pairs them."""
     colours, line = kit.clinic.colours, load_mapping(kit.config_path).line_of
@@ -231,7 +229,7 @@ def _colour_problems(kit: Kit) -> list[Problem]:
         ratio = contrast_ratio(first, second)
         if ratio < minimum and not any(p.key == f"colours.{fg}" for p in problems):
             message = f"{use}: {first} on {second} has contrast {ratio:.2f}:1"
-            hint = f"WCAG AA needs {minimum:g}:1; darken or lighten colours.{fg}"
+            hint = f"WCAG AA needs {minimum:g}:1; change colours.{fg} or colours.{bg}"
             where = (line(["colours", fg]), f"colours.{fg}")
             problems.append(Problem(kit.config_path, message, *where, severity, hint))
     return problems
@@ -258,8 +256,6 @@ def _body_size_problems(kit: Kit) -> list[Problem]:
 
 
 # -- rendering ------------------------------------------------------------------------------
-
-
 class _CheckingBuilder(PacketBuilder):
     """A packet builder that remembers the template and HTML of every page it renders."""
 
@@ -274,17 +270,6 @@ class _CheckingBuilder(PacketBuilder):
         html = super()._html(names, ctx, created)
         self.pages.append((self.template, html))
         return html
-
-
-class _ImagesWithoutAlt(HTMLParser):
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.sources: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img" and dict(attrs).get("alt") is None:
-            self.sources.append(dict(attrs).get("src") or "")
 
 
 def _sample_patient(kit: Kit, treatments: list[str], language: str, start: dt.datetime) -> Patient:
@@ -312,11 +297,15 @@ def _render_problems(
         try:
             render(*args)
         except (TemplateError, RenderError) as exc:
-            text = exc.format_message()
-            found = _WHERE.match(text)
-            line = int(found["line"]) if found and found["line"] else None
-            where = (found["file"], line, found["msg"]) if found else (builder.template, None, text)
-            failures.setdefault(where, []).append(label)
+            failed(label, exc.format_message())
+        except Exception as exc:  # a crash in layout is a problem of the kit, reported too
+            failed(label, f"cannot lay out: {type(exc).__name__}: {exc}")
+
+    def failed(label: str, text: str) -> None:
+        found = _WHERE.match(text)
+        line = int(found["line"]) if found and found["line"] else None
+        where = (found["file"], line, found["msg"]) if found else (builder.template, None, text)
+        failures.setdefault(where, []).append(label)
 
     def lay_out(doc: ContentDoc, patient: Patient, packet: tuple[EnclosedDoc, ...]) -> None:
         if doc.kind == "consent":
@@ -350,16 +339,14 @@ def _render_problems(
         hint = f"while rendering {', '.join(labels[:3])}{more}"
         problems.append(Problem(file, message, line, "", "error", hint))
     for template, html in builder.pages:
-        for src in _ImagesWithoutAlt(html).sources:
-            message = f'an image has no alt text: <img src="{src[:60]}">'
+        for tag in dict.fromkeys(_IMG_WITHOUT_ALT.findall(html)):
+            message = f"an image has no alt text: {tag if len(tag) < 80 else tag[:76] + '...>'}"
             hint = 'add alt="..." saying what it shows, or alt="" if it is decoration'
             problems.append(Problem(template, message, None, "img", "error", hint))
     return problems
 
 
 # -- command --------------------------------------------------------------------------------
-
-
 def _shown(problem: Problem) -> str:
     """``severity: file:line: key: message (hint)``, the file relative to the current folder."""
     with contextlib.suppress(ValueError):

@@ -75,12 +75,13 @@ def render(doc_id: str, out: Path | None, language: str | None, kit: Path | None
 @KIT_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def list_command(kit: Path | None, as_json: bool) -> None:
-    """List every document with ID, kind, title, version, language and next review."""
+    """List every document: ID, kind, title, version, language, reading grade, review status."""
     rows = api.list_documents(kit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    headers = ("id", "kind", "title", "version", "language", "smog", "fk", "grade_ok", "next_review", "review_status")
+    headers = ("id", "kind", "title", "version", "language", "smog", "fk", "grade_ok",
+               "next_review", "review_status")
     widths = [max(len(h), *(len(str(r[h])) for r in rows)) if rows else len(h) for h in headers]
     click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)))
     for row in rows:

@@ -39,7 +39,11 @@ DIMITRIOS = PATIENTS / "dimitrios.json"
 CONTENT = REPO_ROOT / "content"
 
 KIND_ORDER = ("leaflet", "consent", "aftercare")  # DOMAIN.md packet order
-KIND_LABELS = {"leaflet": "Information leaflet", "consent": "Consent form", "aftercare": "Aftercare"}
+KIND_LABELS = {
+    "leaflet": "Information leaflet",
+    "consent": "Consent form",
+    "aftercare": "Aftercare",
+}
 FIRST_VISIT_TOPIC = "first-visit"
 
 
@@ -222,7 +226,9 @@ def _packet_from_record(path: Path, record: dict[str, Any]) -> Packet:
     return Packet(path, docs, record["pages"], record["sha256"])
 
 
-def _shared_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, build) -> Packet:
+def _shared_build(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, build
+) -> Packet:
     folder = _shared_dir(tmp_path_factory, worker_id)
     pdf = folder / f"{name}.pdf"
     facts = folder / f"{name}.json"

@@ -11,14 +11,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import itertools
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 import segno
-from pypdf import PdfReader
-
 from conftest import (
     DIMITRIOS,
     REPO_ROOT,
@@ -29,6 +27,8 @@ from conftest import (
     load_data,
     normalise,
 )
+from pypdf import PdfReader
+
 from handouts.build import PacketBuilder
 from handouts.config import load_kit
 from handouts.patient import Patient, load_patient
@@ -62,7 +62,9 @@ def test_packets_hold_consent_forms(
     assert greek_packet.consent_ids() == ["dry-needling/consent"]
 
 
-def test_every_consent_page_identifies_patient_and_form(any_packet: tuple[Packet, ExpectedPatient]) -> None:
+def test_every_consent_page_identifies_patient_and_form(
+    any_packet: tuple[Packet, ExpectedPatient],
+) -> None:
     packet, patient = any_packet
     pages = consent_pages(packet)
     assert len(pages) >= 2
@@ -91,14 +93,18 @@ def test_identifier_band_is_printed_on_every_page_after_the_first(
         assert band in text, (doc_id, offset)
 
 
-def test_date_of_birth_is_formatted_for_the_clinic(zoe: ExpectedPatient, demo_packet: Packet) -> None:
+def test_date_of_birth_is_formatted_for_the_clinic(
+    zoe: ExpectedPatient, demo_packet: Packet
+) -> None:
     assert zoe.date_of_birth == "9 March 1984"
     first = demo_packet.record("dry-needling/consent").first_page
     assert "Date of birth 9 March 1984" in demo_packet.text(first)
     assert "1984-03-09" not in demo_packet.document_text("dry-needling/consent")
 
 
-def test_qr_text_is_printed_on_every_consent_page(any_packet: tuple[Packet, ExpectedPatient]) -> None:
+def test_qr_text_is_printed_on_every_consent_page(
+    any_packet: tuple[Packet, ExpectedPatient],
+) -> None:
     packet, patient = any_packet
     for doc_id, offset, number in consent_pages(packet):
         payload = f"HANDOUTS1|{patient.id}|{doc_id}|{version_of(doc_id)}|p{offset}"
@@ -134,7 +140,9 @@ def plain(text: str) -> str:
 
 
 @pytest.mark.parametrize("fixture", ["demo_packet", "greek_packet"])
-def test_risk_table_gives_word_and_number_for_every_risk(fixture: str, request: pytest.FixtureRequest) -> None:
+def test_risk_table_gives_word_and_number_for_every_risk(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
     packet: Packet = request.getfixturevalue(fixture)
     for doc_id in packet.consent_ids():
         text = packet.document_text(doc_id)
@@ -178,7 +186,13 @@ def test_form_has_every_section_of_the_standard(demo_packet: Packet) -> None:
     # The identification block opens the form (where it sits in the text layer is layout's
     # business: it may be a margin box).
     first = demo_packet.shown(record.first_page)
-    for label in ("Patient details", "Full name", "Date of birth", "Record number", "Interpreter needed"):
+    for label in (
+        "Patient details",
+        "Full name",
+        "Date of birth",
+        "Record number",
+        "Interpreter needed",
+    ):
         assert label in first, label
     text = demo_packet.document_text(record.id)
     sections = [
@@ -257,7 +271,9 @@ def test_each_consent_form_has_its_own_namespaced_fields(
     assert all("." not in name for name in first | needling)  # "." would nest PDF fields
 
 
-def test_fields_sit_on_their_own_forms_pages(fillable_duplex_packet: Packet, zoe: ExpectedPatient) -> None:
+def test_fields_sit_on_their_own_forms_pages(
+    fillable_duplex_packet: Packet, zoe: ExpectedPatient
+) -> None:
     packet = fillable_duplex_packet
     for doc_id in packet.consent_ids():
         prefix = f"{zoe.id}-{doc_id.replace('/', '-')}-"
@@ -275,14 +291,23 @@ def test_known_values_are_prefilled(fillable_duplex_packet: Packet, zoe: Expecte
     practitioner = zoe.data["appointment"]["practitioner"]
     for form in ("first-visit-consent", "dry-needling-consent"):
         prefix = f"{zoe.id}-{form}-"
-        values = {name[len(prefix) :]: f.get("/V") for name, f in fields.items() if name.startswith(prefix)}
+        values = {
+            name[len(prefix) :]: f.get("/V")
+            for name, f in fields.items()
+            if name.startswith(prefix)
+        }
         assert values["patient-name"] == zoe.full_name
         assert values["date-of-birth"] == zoe.date_of_birth
         assert values["record-number"] == zoe.id
         assert values["practitioner-name"] == practitioner
         assert values["patient-print-name"] == zoe.full_name
         # Nothing is signed or dated in advance.
-        for blank in ("patient-signature", "patient-date", "practitioner-signature", "practitioner-date"):
+        for blank in (
+            "patient-signature",
+            "patient-date",
+            "practitioner-signature",
+            "practitioner-date",
+        ):
             assert not values[blank], blank
 
 
@@ -301,7 +326,7 @@ def test_screening_answers_and_copy_given_are_checkboxes(
         assert fields[f"{prefix}patient-signature"].get("/FT") == "/Tx"
 
 
-def test_interpreter_need_is_filled_in_from_the_patient_record(tmp_path: Path) -> None:
+def test_interpreter_need_is_filled_in_from_the_patient_record() -> None:
     # Dimitrios' record says `interpreter: true`; issue 3 item 1 puts "interpreter needed" in
     # the identification block, and known values are pre-filled. One form is rendered here.
     kit = load_kit(REPO_ROOT)
@@ -332,7 +357,7 @@ def test_duplex_inserts_only_the_blank_pages_it_needs(fillable_duplex_packet: Pa
     docs = packet.documents
     assert packet.filler_pages()  # the demo documents have odd page counts
     expected = []
-    for before, after in zip(docs, docs[1:]):
+    for before, after in itertools.pairwise(docs):
         end = before.first_page + before.pages  # the page after `before`
         assert after.first_page - end in (0, 1), (before.id, after.id)
         if after.first_page != end:
@@ -455,7 +480,9 @@ def encodes(svg: bytes, payload: str) -> bool:
                 code = segno.make(payload, error=error, mask=mask, micro=False, boost_error=False)
             except segno.DataOverflowError:
                 continue
-            matrix = {(r, c) for r, row in enumerate(code.matrix) for c, bit in enumerate(row) if bit}
+            matrix = {
+                (r, c) for r, row in enumerate(code.matrix) for c, bit in enumerate(row) if bit
+            }
             if matrix == dark:
                 return True
     return False
@@ -477,7 +504,7 @@ def test_svg_data_url_keeps_escaped_ids() -> None:
     assert encodes(decode_svg_data_url(svg_data_url(payload)), payload)
 
 
-# --- QR payload: the CSS the builder gives WeasyPrint ----------------------------------------------
+# --- QR payload: the CSS the builder gives WeasyPrint ---------------------------------------
 
 CSS_RULE = re.compile(
     r'@page :nth\((\d+)\) \{ @right-bottom \{ content: url\("([^"]+)"\) "((?:[^"\\]|\\.)*)"; \} \}'
@@ -515,7 +542,9 @@ def patient_with_id(patient_id: str) -> Patient:
 
 
 @pytest.mark.parametrize("patient_id", ["P-000123", "A|B\\C", None])
-def test_qr_css_has_one_rule_per_page_with_the_payload(builder: PacketBuilder, patient_id: str | None) -> None:
+def test_qr_css_has_one_rule_per_page_with_the_payload(
+    builder: PacketBuilder, patient_id: str | None
+) -> None:
     doc = builder.library.get("dry-needling/consent")
     version = str(content_data("dry-needling/consent")["version"])
     patient = patient_with_id(patient_id) if patient_id is not None else None
@@ -535,4 +564,6 @@ def test_qr_css_has_one_rule_per_page_with_the_payload(builder: PacketBuilder, p
 def test_unpersonalised_form_prints_a_placeholder_patient_id(single_consent: Packet) -> None:
     version = version_of("dry-needling/consent")
     for number in range(1, single_consent.pages + 1):
-        assert f"HANDOUTS1|-|dry-needling/consent|{version}|p{number}" in single_consent.text(number)
+        assert f"HANDOUTS1|-|dry-needling/consent|{version}|p{number}" in single_consent.text(
+            number
+        )

@@ -64,7 +64,9 @@ def test_every_context_class_is_under_contract() -> None:
     defined = {
         obj
         for obj in vars(context).values()
-        if inspect.isclass(obj) and dataclasses.is_dataclass(obj) and obj.__module__ == context.__name__
+        if inspect.isclass(obj)
+        and dataclasses.is_dataclass(obj)
+        and obj.__module__ == context.__name__
     }
     assert defined == set(CONTEXT_CLASSES)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
 from conftest import CONTENT, DIMITRIOS, FIRST_VISIT_TOPIC, REPO_ROOT
+
 from handouts.cli import cli, main
 from handouts.output import RESERVED, safe_name
 
@@ -59,7 +59,9 @@ def invoke(*args: str | Path) -> Result:
 def assert_failed_cleanly(result: Result, out: Path, exit_code: int) -> None:
     """The user sees a message and an exit code: no traceback, no PDF, no temporary file."""
     # An exception other than SystemExit is one Click did not handle: a traceback for users.
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     assert result.exit_code == exit_code, result.output
     assert "Traceback" not in result.output
     assert result.output.startswith("Error: ")
@@ -73,7 +75,9 @@ def out(tmp_path: Path) -> Path:
     return tmp_path / "output" / "packet.pdf"
 
 
-def packet_error(tmp_path: Path, out: Path, text: str, name: str = "patient.yaml") -> tuple[Path, str]:
+def packet_error(
+    tmp_path: Path, out: Path, text: str, name: str = "patient.yaml"
+) -> tuple[Path, str]:
     """Run ``handouts packet`` on a patient file with ``text``; expect an input error."""
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -108,7 +112,9 @@ def test_top_level_must_be_a_mapping(tmp_path: Path, out: Path) -> None:
 def test_missing_field_names_the_dotted_key(tmp_path: Path, out: Path) -> None:
     text = edited("  start: 2026-12-01T09:30:00+00:00\n", "")
     path, output = packet_error(tmp_path, out, text)
-    assert f"{path}:{line_of(text, 'appointment:')}: appointment.start: required but missing" in output
+    assert (
+        f"{path}:{line_of(text, 'appointment:')}: appointment.start: required but missing" in output
+    )
 
 
 def test_misspelled_field_is_unknown_with_a_hint(tmp_path: Path, out: Path) -> None:
@@ -125,7 +131,10 @@ def test_misspelled_nested_field(tmp_path: Path, out: Path) -> None:
     text = edited("  practitioner:", "  practitionr:")
     path, output = packet_error(tmp_path, out, text)
     line = line_of(text, "practitionr")
-    assert f"{path}:{line}: appointment.practitionr: unknown key (did you mean 'practitioner'?)" in output
+    assert (
+        f"{path}:{line}: appointment.practitionr: unknown key (did you mean 'practitioner'?)"
+        in output
+    )
 
 
 def treatment_topics() -> list[str]:
@@ -365,10 +374,16 @@ def test_broken_content_names_file_line_key_and_allowed_values(
         assert f"'{word}'" in result.output
 
 
-def test_every_problem_of_a_content_file_is_reported(kit_copy: Path, patient_file: Path, out: Path) -> None:
+def test_every_problem_of_a_content_file_is_reported(
+    kit_copy: Path, patient_file: Path, out: Path
+) -> None:
     consent = kit_copy / "content" / "dry-needling" / "consent.yaml"
     text = consent.read_text(encoding="utf-8")
-    text = text.replace("\ntitle:", "\ntitel:", 1) if "\ntitle:" in text else text.replace("title:", "titel:", 1)
+    text = (
+        text.replace("\ntitle:", "\ntitel:", 1)
+        if "\ntitle:" in text
+        else text.replace("title:", "titel:", 1)
+    )
     text = text.replace("frequency: very common", "frequency: sometimes", 1)
     consent.write_text(text, encoding="utf-8")
     result = invoke("packet", patient_file, "-o", out, "--kit", kit_copy)
@@ -378,7 +393,9 @@ def test_every_problem_of_a_content_file_is_reported(kit_copy: Path, patient_fil
     assert "risks[0].frequency" in result.output
 
 
-def test_undefined_template_variable_fails_the_render(small_kit: Path, patient_file: Path, out: Path) -> None:
+def test_undefined_template_variable_fails_the_render(
+    small_kit: Path, patient_file: Path, out: Path
+) -> None:
     templates = small_kit / "templates"
     templates.mkdir()
     (templates / "letter.html.j2").write_text(
@@ -398,10 +415,26 @@ def test_undefined_template_variable_fails_the_render(small_kit: Path, patient_f
     ("where", "reference", "message"),
     [
         ("template", '<img src="file:///etc/passwd" alt="">', "/etc/passwd: it is outside the kit"),
-        ("template", '<img src="../../../../../../../../etc/passwd" alt="">', "/etc/passwd: it is outside the kit"),
-        ("stylesheet", "body { background: url('/etc/hostname'); }", "/etc/hostname: it is outside the kit"),
-        ("stylesheet", "body { background: url('file:///etc/hostname'); }", "/etc/hostname: it is outside the kit"),
-        ("stylesheet", "body { background: url('http://example.invalid/x.png'); }", "only files inside the kit"),
+        (
+            "template",
+            '<img src="../../../../../../../../etc/passwd" alt="">',
+            "/etc/passwd: it is outside the kit",
+        ),
+        (
+            "stylesheet",
+            "body { background: url('/etc/hostname'); }",
+            "/etc/hostname: it is outside the kit",
+        ),
+        (
+            "stylesheet",
+            "body { background: url('file:///etc/hostname'); }",
+            "/etc/hostname: it is outside the kit",
+        ),
+        (
+            "stylesheet",
+            "body { background: url('http://example.invalid/x.png'); }",
+            "only files inside the kit",
+        ),
     ],
 )
 def test_kit_files_may_not_reach_outside_the_kit(
@@ -411,7 +444,9 @@ def test_kit_files_may_not_reach_outside_the_kit(
         (small_kit / "templates").mkdir()
         (small_kit / "templates" / "letter.html.j2").write_text(
             '{% extends "builtin:letter.html.j2" %}\n'
-            "{% block body %}\n" + reference + "\n<p>Dear {{ patient.given }},</p>\n{% endblock %}\n",
+            "{% block body %}\n"
+            + reference
+            + "\n<p>Dear {{ patient.given }},</p>\n{% endblock %}\n",
             encoding="utf-8",
         )
     else:

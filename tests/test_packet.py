@@ -6,13 +6,10 @@ Each packet is rendered once per session (see conftest.py); these tests only rea
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import pytest
 import yaml
-from pypdf.generic import IndirectObject
-
-from handouts.api import build_packet
-
 from conftest import (
     REPO_ROOT,
     ZOE,
@@ -22,6 +19,10 @@ from conftest import (
     content_data,
     expected_doc_ids,
 )
+from pypdf.generic import IndirectObject
+
+from handouts.api import build_packet
+
 
 def clinic_name() -> str:
     return yaml.safe_load((REPO_ROOT / "clinic.yaml").read_text(encoding="utf-8"))["name"]
@@ -30,7 +31,9 @@ def clinic_name() -> str:
 # --- structure -------------------------------------------------------------------------
 
 
-def test_demo_packet_holds_the_documents_in_packet_order(demo_packet: Packet, zoe: ExpectedPatient) -> None:
+def test_demo_packet_holds_the_documents_in_packet_order(
+    demo_packet: Packet, zoe: ExpectedPatient
+) -> None:
     # First visit + dry needling: cover letter, leaflets, consent forms, aftercare.
     assert [d.id for d in demo_packet.documents] == expected_doc_ids(zoe)
     assert "first-visit/consent" in [d.id for d in demo_packet.documents]
@@ -57,7 +60,7 @@ def test_simplex_documents_follow_each_other(fixture: str, request: pytest.Fixtu
     packet: Packet = request.getfixturevalue(fixture)
     assert packet.filler_pages() == []
     assert packet.documents[0].first_page == 1
-    for before, after in zip(packet.documents, packet.documents[1:]):
+    for before, after in itertools.pairwise(packet.documents):
         assert after.first_page == before.first_page + before.pages
 
 
@@ -108,7 +111,10 @@ def test_page_numbers_restart_in_every_document(any_packet: tuple[Packet, Expect
 def test_every_document_starts_at_page_1(demo_packet: Packet) -> None:
     # The wording: "Page 1 of N" per document.
     starts = [demo_packet.text(d.first_page) for d in demo_packet.documents]
-    assert all(f"Page 1 of {d.pages}" in text for d, text in zip(demo_packet.documents, starts))
+    assert all(
+        f"Page 1 of {d.pages}" in text
+        for d, text in zip(demo_packet.documents, starts, strict=True)
+    )
 
 
 # --- metadata, tags, fonts ---------------------------------------------------------------
@@ -188,7 +194,9 @@ def test_example_names_are_the_hard_ones(zoe: ExpectedPatient, dimitrios: Expect
     assert dimitrios.full_name == "Δημήτριος Папандреу-Nguyễn"
 
 
-def test_cover_letter_greets_and_gives_the_appointment(demo_packet: Packet, zoe: ExpectedPatient) -> None:
+def test_cover_letter_greets_and_gives_the_appointment(
+    demo_packet: Packet, zoe: ExpectedPatient
+) -> None:
     first = demo_packet.text(1)
     appointment = zoe.data["appointment"]
     assert f"Dear {zoe.given}," in first
@@ -201,7 +209,9 @@ def test_cover_letter_greets_and_gives_the_appointment(demo_packet: Packet, zoe:
     assert zoe.date_of_birth in first
 
 
-def test_cover_letter_lists_every_enclosed_document(any_packet: tuple[Packet, ExpectedPatient]) -> None:
+def test_cover_letter_lists_every_enclosed_document(
+    any_packet: tuple[Packet, ExpectedPatient],
+) -> None:
     packet, _ = any_packet
     letter = packet.document_text("cover-letter")
     for record in packet.documents[1:]:
@@ -224,7 +234,9 @@ def test_leaflets_are_not_personalised(demo_packet: Packet, zoe: ExpectedPatient
             assert zoe.id not in demo_packet.document_text(record.id), record.id
 
 
-def test_single_document_render_is_not_personalised(single_consent: Packet, zoe: ExpectedPatient) -> None:
+def test_single_document_render_is_not_personalised(
+    single_consent: Packet, zoe: ExpectedPatient
+) -> None:
     assert [d.id for d in single_consent.documents] == ["dry-needling/consent"]
     record = single_consent.documents[0]
     assert single_consent.pages == record.pages == len(single_consent.reader.pages)

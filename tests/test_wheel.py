@@ -7,6 +7,7 @@ Dependencies come from the package registry (pip's cache keeps this to about 30-
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -46,10 +47,8 @@ def run(args: list[str | Path], cwd: Path, timeout: float = 300) -> subprocess.C
     return result
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with the wheel built from this checkout installed."""
-    work = tmp_path_factory.mktemp("wheel")
+def build_and_install(work: Path) -> Path:
+    """Build the wheel from a copy of this checkout and install it into a new venv."""
     source = work / "source"
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     dist = work / "dist"
@@ -65,6 +64,24 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run([sys.executable, "-m", "venv", venv], work)
     run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheels[0]], work)
     return venv
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with the wheel built from this checkout installed: made
+    once per test session, shared by the pytest-xdist workers under a file lock."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    work = shared / "wheel-install"
+    done = work / "installed"
+    with open(shared / "wheel-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.is_file():
+            shutil.rmtree(work, ignore_errors=True)  # a half-made one from a failed attempt
+            work.mkdir()
+            venv = build_and_install(work)
+            done.write_text(str(venv), encoding="utf-8")
+    return Path(done.read_text(encoding="utf-8"))
 
 
 def test_installed_default_kit_is_inside_the_package(installed: Path, tmp_path: Path) -> None:
