@@ -15,7 +15,7 @@ from .build import BuiltPDF, PacketBuilder
 from .config import Kit, load_kit
 from .context import local_start
 from .errors import OutputError
-from .output import atomic_write, inside, safe_name, sha256
+from .output import atomic_write, safe_name, sha256
 from .patient import Patient, load_patient
 from .render import RenderOptions
 
@@ -144,7 +144,8 @@ def demo_patient_path(kit: Kit) -> Path:
             return candidate
         if folder.is_dir():
             patients = sorted(
-                p for p in folder.iterdir()
+                p
+                for p in folder.iterdir()
                 if p.is_file() and p.suffix.lower() in (".yaml", ".yml", ".json")
             )
             if patients:

@@ -74,12 +74,17 @@ def _json_rows(text: str, name: str) -> list[RawRow]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError.from_problems([Problem(name, f"not valid JSON: {exc.msg}", exc.lineno)]) from None
+        raise InputError.from_problems(
+            [Problem(name, f"not valid JSON: {exc.msg}", exc.lineno)]
+        ) from None
     if not isinstance(data, list):
         raise InputError.from_problems(
             [Problem(name, "a JSON appointments file must be an array of objects", 1)]
         )
-    return [RawRow(i, None, item if isinstance(item, dict) else {"__invalid__": item}) for i, item in enumerate(data, 1)]
+    return [
+        RawRow(i, None, item if isinstance(item, dict) else {"__invalid__": item})
+        for i, item in enumerate(data, 1)
+    ]
 
 
 def _jsonl_rows(text: str, name: str) -> list[RawRow]:
@@ -91,13 +96,19 @@ def _jsonl_rows(text: str, name: str) -> list[RawRow]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             item = {"__invalid__": f"not valid JSON: {exc.msg}"}
-        rows.append(RawRow(len(rows) + 1, line_no, item if isinstance(item, dict) else {"__invalid__": item}))
+        rows.append(
+            RawRow(
+                len(rows) + 1, line_no, item if isinstance(item, dict) else {"__invalid__": item}
+            )
+        )
     return rows
 
 
 def _csv_rows(text: str, name: str) -> list[RawRow]:
     if not text.strip():
-        raise InputError.from_problems([Problem(name, "the file is empty: expected a header row", 1)])
+        raise InputError.from_problems(
+            [Problem(name, "the file is empty: expected a header row", 1)]
+        )
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
@@ -127,7 +138,11 @@ def _csv_rows(text: str, name: str) -> list[RawRow]:
             continue
         if len(record) > len(header):
             rows.append(
-                RawRow(len(rows) + 1, line_no, {"__invalid__": f"{len(record)} values but {len(header)} columns"})
+                RawRow(
+                    len(rows) + 1,
+                    line_no,
+                    {"__invalid__": f"{len(record)} values but {len(header)} columns"},
+                )
             )
             continue
         values = {h: record[i].strip() if i < len(record) else "" for i, h in enumerate(header)}

@@ -25,7 +25,7 @@ from .appointments import Format, RawRow, parse_rows, read_source
 from .build import PacketBuilder
 from .config import COLUMN_KEYS, Kit, load_kit
 from .context import local_start
-from .errors import HandoutsError, InputError, Problem
+from .errors import HandoutsError, InputError
 from .output import atomic_write, safe_name, sha256
 from .patient import Patient
 from .render import RenderOptions
@@ -150,7 +150,11 @@ def row_to_patient(raw: RawRow, kit: Kit) -> Patient:
         loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
         column = FIELD_COLUMNS.get(loc) or FIELD_COLUMNS.get(loc[:1]) or dotted(err["loc"])
         column = cols.get(column, column)
-        message = "required but missing" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+        message = (
+            "required but missing"
+            if err["type"] == "missing"
+            else err["msg"].removeprefix("Value error, ")
+        )
         more = len(exc.errors()) - 1
         if more:
             message += f" (and {more} more problem{'s' if more > 1 else ''} in this row)"
@@ -240,7 +244,7 @@ def build_batch(
     """Build one packet per appointment and write ``manifest.json``; see the module docstring.
 
     Raises :class:`InputError` (exit 2) when nothing can run: unreadable input or kit."""
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     kit_obj = kit if isinstance(kit, Kit) else load_kit(kit)
     text, source_name = read_source(appointments)
@@ -267,7 +271,9 @@ def build_batch(
             if problem and problem.hint:
                 detail += f" ({problem.hint})"
             column = column_names(kit_obj)["treatments"]
-            entries[raw.row] = _error_entry(entry, raw, kit_obj, detail.replace(problem.key, column, 1) if problem else detail)
+            entries[raw.row] = _error_entry(
+                entry, raw, kit_obj, detail.replace(problem.key, column, 1) if problem else detail
+            )
             continue
         local_day = local_start(patient, kit_obj).date()
         if date is not None and local_day != date:
@@ -275,7 +281,9 @@ def build_batch(
         day_dates.add(local_day)
         valid.append((raw, patient))
 
-    out = Path(out_dir) if out_dir else Path.cwd() / "output" / _folder_date(date, day_dates, kit_obj)
+    out = (
+        Path(out_dir) if out_dir else Path.cwd() / "output" / _folder_date(date, day_dates, kit_obj)
+    )
     for raw, patient in valid:
         entry = {"row": raw.row, "line": raw.line}
         key = (patient.id, patient.appointment.start.isoformat())
@@ -283,7 +291,11 @@ def build_batch(
         if key in seen or name in names:
             first = seen.get(key, names.get(name))
             entries[raw.row] = _error_entry(
-                entry, raw, kit_obj, f"patient_id: duplicate of row {first} (same patient and appointment time)", patient
+                entry,
+                raw,
+                kit_obj,
+                f"patient_id: duplicate of row {first} (same patient and appointment time)",
+                patient,
             )
             continue
         seen[key] = raw.row
@@ -314,7 +326,7 @@ def build_batch(
         e.setdefault("error", None)
         if e["status"] != "ok":
             e.update({"sha256": None, "pages": None, "documents": [], "path": None})
-    manifest = {
+    manifest: dict[str, Any] = {
         "run": {
             "tool": "handouts",
             "tool_version": __version__,
@@ -323,7 +335,7 @@ def build_batch(
             "input": source_name,
             "date": date.isoformat() if date else None,
             "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - clock, 3),
             "jobs": workers,
             "rows": len(raw_rows),
@@ -332,7 +344,9 @@ def build_batch(
         },
         "entries": ordered,
     }
-    atomic_write(out / MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    atomic_write(
+        out / MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    )
     exit_code = 1 if manifest["run"]["failed"] else 0
     return BatchResult(manifest, exit_code, out)
 
@@ -346,7 +360,9 @@ def _error_entry(
     return {
         **entry,
         "patient_id": patient.id if patient else _text(_lookup(values, cols["patient_id"])),
-        "appointment_start": patient.appointment.start.isoformat() if patient else _text(_lookup(values, cols["appointment_start"])),
+        "appointment_start": patient.appointment.start.isoformat()
+        if patient
+        else _text(_lookup(values, cols["appointment_start"])),
         "email": patient.email if patient else _text(_lookup(values, cols["email"])),
         "status": "error",
         "path": None,

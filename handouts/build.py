@@ -21,7 +21,6 @@ from weasyprint.document import DocumentMetadata
 
 from .config import Kit
 from .content import ContentDoc
-from .errors import RenderError
 from .context import (
     EnclosedDoc,
     FormContext,
@@ -36,6 +35,7 @@ from .context import (
     patient_context,
     placeholders,
 )
+from .errors import RenderError
 from .library import Library
 from .markup import inline
 from .output import safe_name
@@ -56,7 +56,7 @@ def fixed_font_timestamp(created: str | None) -> Iterator[None]:
     the same bytes (PITFALLS.md: nothing may add the clock)."""
     stamp = dt.datetime.fromisoformat(created) if created else dt.datetime(2000, 1, 1)
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+        stamp = stamp.replace(tzinfo=dt.UTC)
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
     try:
@@ -198,7 +198,12 @@ class PacketBuilder:
         return self._static[key]
 
     def consent_document(
-        self, doc: ContentDoc, patient: Patient | None, packet: tuple[EnclosedDoc, ...], today: dt.date, created: str
+        self,
+        doc: ContentDoc,
+        patient: Patient | None,
+        packet: tuple[EnclosedDoc, ...],
+        today: dt.date,
+        created: str,
     ) -> weasyprint.Document:
         """A consent form, personalised, with a QR code on every page.
 
@@ -218,15 +223,19 @@ class PacketBuilder:
                 pages = len(rendered.pages)
         body = self.consent_body(doc)
         ctx = self._page(patient, doc, packet, today)
-        ctx = replace(ctx, options=replace(ctx.options, margins_only=True, page_count=len(body.pages)))
+        ctx = replace(
+            ctx, options=replace(ctx.options, margins_only=True, page_count=len(body.pages))
+        )
         html = self._html(self._template_names(doc), ctx, created)
         margins = self.renderer.render(html, self._qr_css(patient, doc, len(body.pages)))
         if len(margins.pages) != len(body.pages):
             raise RenderError(
-                f"{doc.id}: the margins of the consent form laid out on {len(margins.pages)} pages, "
+                f"{doc.id}: the consent form's margins laid out on {len(margins.pages)} pages, "
                 f"its body on {len(body.pages)}; check the template's page breaks"
             )
-        return body.copy([graft_margins(b, m) for b, m in zip(body.pages, margins.pages, strict=True)])
+        return body.copy(
+            [graft_margins(b, m) for b, m in zip(body.pages, margins.pages, strict=True)]
+        )
 
     def consent_body(self, doc: ContentDoc) -> weasyprint.Document:
         """The patient-independent part of a print consent form, laid out once."""
@@ -242,18 +251,21 @@ class PacketBuilder:
         rules = []
         for number in range(1, pages + 1):
             payload = page_payload(patient.id if patient else "-", doc.id, doc.doc.version, number)
-            text = payload.replace("\\", "\\\\").replace('"', '\\"')
             rules.append(
-                f"@page :nth({number}) {{ @right-bottom {{ content: url(\"{svg_data_url(payload)}\")"
+                f'@page :nth({number}) {{ @right-bottom {{ content: url("{svg_data_url(payload)}")'
                 f' "\\A{_css_text(payload)}"; }} }}'
             )
         return "\n".join(rules)
 
-    def letter_document(self, patient: Patient, packet: tuple[EnclosedDoc, ...], today: dt.date, created: str) -> weasyprint.Document:
+    def letter_document(
+        self, patient: Patient, packet: tuple[EnclosedDoc, ...], today: dt.date, created: str
+    ) -> weasyprint.Document:
         ctx = self._page(patient, None, packet, today)
         return self.renderer.render(self._html(["letter.html.j2"], ctx, created))
 
-    def blank_document(self, patient: Patient | None, today: dt.date, created: str) -> weasyprint.Document:
+    def blank_document(
+        self, patient: Patient | None, today: dt.date, created: str
+    ) -> weasyprint.Document:
         ctx = self._page(patient, None, (), today, blank=True)
         return self.renderer.render(self._html(["blank.html.j2"], ctx, created))
 
@@ -300,7 +312,9 @@ class PacketBuilder:
         doc = self.library.get(doc_id, language)
         created = doc.doc.published.isoformat()
         if doc.kind == "consent":
-            rendered = self.consent_document(doc, None, (enclosed(doc),) + self._topic_leaflet(doc), doc.doc.published, created)
+            rendered = self.consent_document(
+                doc, None, (enclosed(doc),) + self._topic_leaflet(doc), doc.doc.published, created
+            )
         else:
             rendered = self.static_document(doc)
         metadata = DocumentMetadata(
@@ -330,7 +344,9 @@ class PacketBuilder:
         for doc_id, title, version, lang, kind, rendered in parts:
             if blank is not None and len(pages) % 2 == 1:
                 pages.extend(blank.pages)
-            records.append(DocRecord(doc_id, title, version, lang, kind, len(pages) + 1, len(rendered.pages)))
+            records.append(
+                DocRecord(doc_id, title, version, lang, kind, len(pages) + 1, len(rendered.pages))
+            )
             pages.extend(rendered.pages)
         first = parts[0][5]
         combined = first.copy(pages)

@@ -261,7 +261,9 @@ def _check_kind_fields(doc: Document, kind: str, path: Path, line_of) -> list[Pr
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             problems.append(
-                Problem(path, f"screening ids must be unique: {', '.join(dupes)}", None, "screening")
+                Problem(
+                    path, f"screening ids must be unique: {', '.join(dupes)}", None, "screening"
+                )
             )
     else:
         for name in CONSENT_FIELDS:
@@ -275,11 +277,15 @@ def _check_kind_fields(doc: Document, kind: str, path: Path, line_of) -> list[Pr
                     )
                 )
         if not doc.sections:
-            problems.append(Problem(path, "a document needs at least one section", None, "sections"))
+            problems.append(
+                Problem(path, "a document needs at least one section", None, "sections")
+            )
     return problems
 
 
-FILE_NAME = re.compile(r"^(leaflet|aftercare|consent)(?:\.([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*))?\.ya?ml$")
+FILE_NAME = re.compile(
+    r"^(leaflet|aftercare|consent)(?:\.([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*))?\.ya?ml$"
+)
 
 
 def load_document(path: Path, topic: str, kind: Kind) -> ContentDoc:

@@ -64,7 +64,8 @@ class Library:
         """Every language version of a document."""
         topic, _, kind = doc_id.partition("/")
         return [
-            self._load(f) for (t, k, _), f in sorted(self.files.items(), key=lambda i: str(i[0]))
+            self._load(f)
+            for (t, k, _), f in sorted(self.files.items(), key=lambda i: str(i[0]))
             if t == topic and k == kind
         ]
 
@@ -121,7 +122,7 @@ class Library:
 
     def packet_ids(self, treatments: list[str], first_visit: bool) -> list[str]:
         """Document IDs for a packet in DOMAIN.md order: leaflets, consent forms, aftercare."""
-        topics = ([FIRST_VISIT_TOPIC] if first_visit and FIRST_VISIT_TOPIC in self.topics else [])
+        topics = [FIRST_VISIT_TOPIC] if first_visit and FIRST_VISIT_TOPIC in self.topics else []
         topics += treatments
         ids = [f"{t}/{k}" for t in topics for k in KINDS if self.has(f"{t}/{k}")]
         return sorted(ids, key=lambda i: PACKET_ORDER[i.split("/")[1]])  # stable: topic order kept

@@ -17,7 +17,14 @@ from pathlib import Path
 from .errors import OutputError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
 
 
 def safe_name(text: str, fallback: str = "unnamed", limit: int = 80) -> str:

@@ -10,6 +10,7 @@ import segno
 
 def page_payload(patient_id: str, form_id: str, version: str, page: int) -> str:
     """``HANDOUTS1|<patient id>|<form id>|<version>|p<page>``; ``|`` in an ID is escaped."""
+
     def clean(text: str) -> str:
         return text.replace("\\", "\\\\").replace("|", "\\|")
 
@@ -22,6 +23,14 @@ def svg_data_url(payload: str, size_mm: float = 18.0) -> str:
     code = segno.make(payload, error="m", micro=False, mask=2, boost_error=False)
     modules = code.symbol_size(scale=1, border=2)[0]
     buffer = io.BytesIO()
-    code.save(buffer, kind="svg", scale=size_mm / modules, border=2, unit="mm", xmldecl=False,
-              svgns=True, omitsize=False)
+    code.save(
+        buffer,
+        kind="svg",
+        scale=size_mm / modules,
+        border=2,
+        unit="mm",
+        xmldecl=False,
+        svgns=True,
+        omitsize=False,
+    )
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -57,9 +57,7 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
             result[key] = _build(value_node, loc + (key,), lines, path)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, loc + (index,), lines, path) for index, item in enumerate(node.value)
-        ]
+        return [_build(item, loc + (index,), lines, path) for index, item in enumerate(node.value)]
     return _UniqueKeyLoader.construct_object(_loader_for_flatten, node, deep=True)
 
 
@@ -78,9 +76,7 @@ def parse_yaml_text(text: str, path: Path) -> Loaded:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         reason = exc.problem or str(exc)
-        raise InputError.from_problems(
-            [Problem(path, f"not valid YAML: {reason}", line)]
-        ) from None
+        raise InputError.from_problems([Problem(path, f"not valid YAML: {reason}", line)]) from None
     except yaml.YAMLError as exc:
         raise InputError.from_problems([Problem(path, f"not valid YAML: {exc}")]) from None
     if node is None:

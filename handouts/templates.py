@@ -43,8 +43,7 @@ class KitLoader(jinja2.BaseLoader):
             path = folder / name
             if path.is_file():
                 source = path.read_text(encoding="utf-8")
-                mtime = path.stat().st_mtime
-                return source, str(path), lambda: path.stat().st_mtime == mtime
+                return source, str(path), _up_to_date(path, path.stat().st_mtime)
         raise jinja2.TemplateNotFound(template)
 
     def list_templates(self) -> list[str]:
@@ -53,6 +52,10 @@ class KitLoader(jinja2.BaseLoader):
             if folder.is_dir():
                 names.update(p.name for p in folder.glob("*.j2"))
         return sorted(names)
+
+
+def _up_to_date(path: Path, mtime: float) -> Callable[[], bool]:
+    return lambda: path.is_file() and path.stat().st_mtime == mtime
 
 
 def make_environment(
@@ -78,9 +81,7 @@ def pick_template(env: jinja2.Environment, names: Sequence[str]) -> jinja2.Templ
         loader = env.loader
         assert isinstance(loader, KitLoader)
         folders = ", ".join(str(d) for d in loader.search_path(names[0]))
-        raise TemplateError(
-            f"template not found: tried {', '.join(names)} in {folders}"
-        ) from None
+        raise TemplateError(f"template not found: tried {', '.join(names)} in {folders}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}"

@@ -113,10 +113,13 @@ def test_installed_demo_runs_from_an_empty_folder(installed: Path, tmp_path: Pat
     assert any("Atkinson-Hyperlegible" in f for f in fonts), fonts
 
 
-def test_installed_init_then_demo_from_inside_the_new_kit(installed: Path, tmp_path: Path) -> None:
-    run([installed / "bin" / "handouts", "init", "riverside", "--name", "Riverside Physio"], tmp_path)
+def test_installed_init_then_render_from_inside_the_new_kit(installed: Path, tmp_path: Path) -> None:
+    handouts = installed / "bin" / "handouts"
+    run([handouts, "init", "riverside", "--name", "Riverside Physio"], tmp_path)
     kit = tmp_path / "riverside"
-    run([installed / "bin" / "handouts", "demo"], kit)  # the current folder holds clinic.yaml
+    # No --kit: the current folder holds clinic.yaml, so it is the kit.
+    result = run([handouts, "render", "first-visit/leaflet"], kit)
     pdfs = list((kit / "output").glob("*.pdf"))
-    assert len(pdfs) == 1
-    assert "Riverside Physio" in pypdf.PdfReader(pdfs[0]).pages[0].extract_text()
+    assert len(pdfs) == 1, result.stdout
+    first_page = pypdf.PdfReader(pdfs[0]).pages[0].extract_text()
+    assert "Riverside Physio" in first_page
