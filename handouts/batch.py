@@ -25,7 +25,7 @@ from .appointments import Format, RawRow, parse_rows, read_source
 from .build import PacketBuilder
 from .config import COLUMN_KEYS, Kit, load_kit
 from .context import local_start
-from .errors import HandoutsError, InputError
+from .errors import HandoutsError, InputError, Problem
 from .output import atomic_write, safe_name, sha256
 from .patient import Patient
 from .render import RenderOptions
@@ -161,6 +161,42 @@ def row_to_patient(raw: RawRow, kit: Kit) -> Patient:
         raise RowError(column, message) from None
 
 
+REQUIRED_COLUMNS = (
+    "patient_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "appointment_start",
+    "practitioner",
+    "location",
+)
+
+
+def _check_columns(rows: list[RawRow], kit: Kit, source: str) -> None:
+    """A table (every row with the same columns) missing a required column cannot give a
+    single packet: say so once, with the columns it has, instead of failing every row."""
+    if not rows or any(r.values.keys() != rows[0].values.keys() for r in rows):
+        return
+    have = {str(k).strip().lower() for k in rows[0].values}
+    if "__invalid__" in have:
+        return
+    cols = column_names(kit)
+    missing = [cols[k] for k in REQUIRED_COLUMNS if cols[k].lower() not in have]
+    if missing:
+        raise InputError.from_problems(
+            [
+                Problem(
+                    source,
+                    f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+                    1,
+                    hint="columns found: "
+                    + ", ".join(str(k) for k in rows[0].values)
+                    + "; map other names with `columns:` in clinic.yaml",
+                )
+            ]
+        )
+
+
 def packet_name(patient: Patient, kit: Kit) -> str:
     start = local_start(patient, kit)
     return f"{start:%Y-%m-%d_%H%M}_{safe_name(patient.id)}.pdf"
@@ -249,6 +285,7 @@ def build_batch(
     kit_obj = kit if isinstance(kit, Kit) else load_kit(kit)
     text, source_name = read_source(appointments)
     raw_rows = parse_rows(text, source_name, fmt)
+    _check_columns(raw_rows, kit_obj, source_name)
     builder = PacketBuilder(kit_obj, options or RenderOptions())
 
     entries: dict[int, dict[str, Any]] = {}

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 a render failure (or some batch rows failed); 2 bad inp
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -172,4 +173,13 @@ def main() -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except BrokenPipeError:
+        sys.exit(1)
+    except Exception as exc:  # a bug of ours: a short message, the traceback only on request
+        if os.environ.get("HANDOUTS_DEBUG"):
+            raise
+        click.echo(
+            f"Error: internal error ({type(exc).__name__}: {exc}). This is a bug in handouts; "
+            "run again with HANDOUTS_DEBUG=1 to see the details, and report them.",
+            err=True,
+        )
         sys.exit(1)
