@@ -16,7 +16,7 @@ from .config import Kit, load_kit
 from .context import local_start
 from .errors import OutputError
 from .output import atomic_write, safe_name, sha256
-from .patient import Patient, load_patient
+from .patient import Patient, load_patient_source
 from .render import RenderOptions
 
 
@@ -65,8 +65,12 @@ def build_packet(
 ) -> WrittenPDF:
     """Build one patient's packet and write it atomically; returns where and what."""
     kit_obj = kit if isinstance(kit, Kit) else load_kit(kit)
-    patient_obj = patient if isinstance(patient, Patient) else load_patient(Path(patient))
     builder = builder or PacketBuilder(kit_obj, options or RenderOptions())
+    if isinstance(patient, Patient):
+        patient_obj = patient
+    else:
+        patient_obj, loaded = load_patient_source(Path(patient))
+        builder.library.check_treatments(list(patient_obj.treatments), loaded.path, loaded.line_of)
     if out is None:
         target = default_output_dir() / packet_file_name(patient_obj, kit_obj)
     else:

@@ -277,7 +277,7 @@ class PacketBuilder:
 
     def build_packet(self, patient: Patient) -> BuiltPDF:
         """Cover letter, leaflets, consent forms, aftercare sheets: one PDF."""
-        self.library.check_treatments(list(patient.treatments), "patient")
+        self.library.check_treatments(list(patient.treatments), f"patient {patient.id}")
         docs = self.packet_documents(patient)
         packet = tuple(enclosed(d) for d in docs)
         start = local_start(patient, self.kit)

@@ -115,7 +115,8 @@ letter_signoff: The clinic team   # who signs the cover letter
 def _logo_svg() -> str:
     # Shapes only: text inside an SVG would use whatever fonts the machine has.
     return """\
-<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120" role="img" aria-label="Placeholder logo">
+<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120"
+     role="img" aria-label="Placeholder logo">
   <!-- Placeholder: replace this file with your own logo (SVG, or PNG at 600 px or more). -->
   <rect x="6" y="6" width="108" height="108" rx="18" fill="#1f5f8b"/>
   <circle cx="80" cy="40" r="12" fill="#ffffff"/>
@@ -294,4 +295,6 @@ def init_command(directory: Path, name: str | None) -> None:
     click.echo(f"Wrote a new kit in {result.root} ({len(result.written)} files).")
     for path in result.kept:
         click.echo(f"Kept existing {path}")
-    click.echo(f"Next: edit {result.root / CONFIG_NAME}, then run: handouts demo --kit {result.root}")
+    click.echo(
+        f"Next: edit {result.root / CONFIG_NAME}, then run: handouts demo --kit {result.root}"
+    )

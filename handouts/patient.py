@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from .errors import PatientError
-from .sources import load_mapping
+from .sources import Loaded, load_mapping
 from .validation import Model, validate
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -114,4 +114,10 @@ class Patient(Model):
 
 def load_patient(path: Path) -> Patient:
     """Load and validate a patient file (YAML or JSON)."""
-    return validate(Patient, load_mapping(path), PatientError)
+    return load_patient_source(path)[0]
+
+
+def load_patient_source(path: Path) -> tuple[Patient, Loaded]:
+    """The validated patient and the loaded file (for line numbers of later checks)."""
+    loaded = load_mapping(path)
+    return validate(Patient, loaded, PatientError), loaded

@@ -58,7 +58,21 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, loc + (index,), lines, path) for index, item in enumerate(node.value)]
-    return _UniqueKeyLoader.construct_object(_loader_for_flatten, node, deep=True)
+    try:
+        return _UniqueKeyLoader.construct_object(_loader_for_flatten, node, deep=True)
+    except ValueError:
+        # YAML reads 1984-13-45 as a date and the calendar refuses it
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        raise InputError.from_problems(
+            [
+                Problem(
+                    path,
+                    f"'{node.value}' is not a valid date (YYYY-MM-DD)",
+                    node.start_mark.line + 1,
+                    key,
+                )
+            ]
+        ) from None
 
 
 def _problem(path: Path, node: yaml.Node, message: str) -> InputError:

@@ -13,10 +13,12 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
 from click.testing import CliRunner
+from conftest import Packet, _shared_build
 from pypdf.generic import ContentStream
 
 from handouts import api
@@ -25,8 +27,6 @@ from handouts.config import CONFIG_NAME, ENV_KIT, default_kit_root, load_kit, lo
 from handouts.errors import ConfigError, TemplateError
 from handouts.render import RenderOptions
 from handouts.templates import make_environment, pick_template
-
-from conftest import Packet, _shared_build
 
 REPO = Path(__file__).resolve().parent.parent
 LAKESIDE = REPO / "examples" / "kits" / "lakeside"
@@ -47,7 +47,8 @@ def font_names(reader: pypdf.PdfReader) -> set[str]:
     """The /BaseFont of every font embedded (with a /FontFile*) on any page."""
     names: set[str] = set()
     for page in reader.pages:
-        for font in page["/Resources"].get("/Font", {}).values():
+        resources: Any = page["/Resources"]
+        for font in resources.get("/Font", {}).values():
             font = font.get_object()
             for descendant in font.get("/DescendantFonts", [font]):
                 descriptor = descendant.get_object().get("/FontDescriptor")
@@ -161,8 +162,7 @@ def write_kit(folder: Path, yaml_text: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / CONFIG_NAME).write_text(
         f"name: {folder.name} clinic\n"
-        "contact:\n  address: [1 Test Street]\n  phone: '0100'\n  email: a@b.example\n"
-        + yaml_text,
+        "contact:\n  address: [1 Test Street]\n  phone: '0100'\n  email: a@b.example\n" + yaml_text,
         encoding="utf-8",
     )
     return folder
@@ -211,6 +211,11 @@ def test_lakeside_colours_pass_contrast() -> None:
     }
     for what, (fg, bg) in pairs.items():
         assert contrast(fg, bg) >= 4.5, f"{what}: {contrast(fg, bg):.2f}:1"
+
+
+def test_lakeside_kit_passes_check_strict() -> None:
+    code, output = run_cli(["check", "--kit", str(LAKESIDE), "--strict"])
+    assert code == 0, output
 
 
 def test_lakeside_consent_override_block_on_consent_pages_only(lakeside: Packet) -> None:
@@ -293,7 +298,10 @@ def test_default_kit_is_found_next_to_the_example_kits(no_kit_env: None) -> None
 
 def test_large_print_body_16pt_and_nothing_off_the_page(lakeside: Packet, tmp_path: Path) -> None:
     large = api.render_document(
-        "dry-needling/consent", tmp_path / "l.pdf", LAKESIDE, options=RenderOptions(large_print=True)
+        "dry-needling/consent",
+        tmp_path / "l.pdf",
+        LAKESIDE,
+        options=RenderOptions(large_print=True),
     )
     reader = pypdf.PdfReader(large.path)
     normal_pages = lakeside.page_numbers("dry-needling/consent")
@@ -372,8 +380,21 @@ def test_kit_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv(ENV_KIT)
     assert locate_kit(None, cwd=here) == here  # the current folder, as it holds clinic.yaml
     assert locate_kit(None, cwd=tmp_path) == default_kit_root()  # else the default kit
-    # And through the CLI, from inside a kit folder:
-    code, output = run_cli(["list", "--json"], cwd=here)
+
+
+def test_kit_resolution_order_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A broken kit in HANDOUTS_KIT shows which kit each command really loaded.
+    broken = write_kit(tmp_path / "broken", "papr: letter\n")
+    here = write_kit(tmp_path / "here")
+    monkeypatch.setenv(ENV_KIT, str(broken))
+    code, output = run_cli(["list"], cwd=here)
+    assert code == 2 and f"{broken / CONFIG_NAME}:6: papr: unknown key" in output
+    code, output = run_cli(["list", "--kit", str(here)], cwd=tmp_path)
+    assert code == 0, output
+    monkeypatch.delenv(ENV_KIT)
+    code, output = run_cli(["list"], cwd=here)
     assert code == 0, output
 
 
@@ -396,7 +417,10 @@ def test_unknown_keys_in_kit_config_say_did_you_mean(tmp_path: Path) -> None:
 
 def test_unknown_nested_key_names_the_dotted_key(tmp_path: Path) -> None:
     kit = write_kit(tmp_path / "nested", "emergency:\n  numbr: '911'\n")
-    with pytest.raises(ConfigError, match=r"clinic.yaml:7: emergency.numbr: unknown key \(did you mean 'number'\?\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"clinic.yaml:7: emergency.numbr: unknown key \(did you mean 'number'\?\)",
+    ):
         load_kit(kit)
 
 

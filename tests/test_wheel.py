@@ -14,6 +14,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -32,7 +33,9 @@ KIT_FILES = (
 )
 
 
-def run(args: list[str | Path], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str | Path], cwd: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run a command with an environment that does not point back at the checkout."""
     env = {
         k: v
@@ -86,7 +89,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_installed_default_kit_is_inside_the_package(installed: Path, tmp_path: Path) -> None:
     result = run(
-        [installed / "bin" / "python", "-c", "from handouts.config import default_kit_root as d; print(d())"],
+        [
+            installed / "bin" / "python",
+            "-c",
+            "from handouts.config import default_kit_root as d; print(d())",
+        ],
         tmp_path,
     )
     kit = Path(result.stdout.strip())
@@ -105,15 +112,16 @@ def test_installed_demo_runs_from_an_empty_folder(installed: Path, tmp_path: Pat
     reader = pypdf.PdfReader(pdfs[0])
     assert len(reader.pages) > 1
     assert "Zoë Łukasiewicz-Ó Briain" in reader.pages[0].extract_text()
-    fonts = {
-        str(font.get_object()["/BaseFont"])
-        for page in reader.pages
-        for font in page["/Resources"].get("/Font", {}).values()
-    }
+    fonts: set[str] = set()
+    for page in reader.pages:
+        resources: Any = page["/Resources"]
+        fonts.update(str(f.get_object()["/BaseFont"]) for f in resources.get("/Font", {}).values())
     assert any("Atkinson-Hyperlegible" in f for f in fonts), fonts
 
 
-def test_installed_init_then_render_from_inside_the_new_kit(installed: Path, tmp_path: Path) -> None:
+def test_installed_init_then_render_from_inside_the_new_kit(
+    installed: Path, tmp_path: Path
+) -> None:
     handouts = installed / "bin" / "handouts"
     run([handouts, "init", "riverside", "--name", "Riverside Physio"], tmp_path)
     kit = tmp_path / "riverside"
