@@ -12,6 +12,9 @@ from functools import cached_property
 from pathlib import Path
 
 import fontpkg_atkinson_hyperlegible as atkinson
+import fontpkg_noto_sans_arabic as noto_arabic
+import fontpkg_noto_sans_devanagari as noto_devanagari
+import fontpkg_noto_sans_thai as noto_thai
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
@@ -28,6 +31,30 @@ BUNDLED_FONTS: dict[str, dict[str, Path]] = {
     },
 }
 FALLBACK_FAMILY = "DejaVu Sans"
+
+
+def _package_font(package: object) -> Path:
+    return next((Path(package.ROOT) / "files").glob("*.ttf"))  # type: ignore[attr-defined]
+
+
+def fallback_fonts(kit_fonts: Path) -> list[tuple[str, Path, str]]:
+    """Whole fonts after the clinic's, in order, so a name in any script prints: Pango takes
+    each character from the first font that has it. (family, file, weight)."""
+    return [
+        ("Noto Sans Arabic", _package_font(noto_arabic), "normal"),
+        (FALLBACK_FAMILY, kit_fonts / "DejaVuSans.ttf", "normal"),  # Latin, Greek, Cyrillic...
+        (FALLBACK_FAMILY, kit_fonts / "DejaVuSans-Bold.ttf", "bold"),
+        ("Noto Sans Devanagari", _package_font(noto_devanagari), "normal"),
+        ("Noto Sans Thai", _package_font(noto_thai), "normal"),
+        # Han and kana; before Nanum, whose Han code points draw nothing
+        ("Droid Sans Fallback", kit_fonts / "DroidSansFallbackFull.ttf", "normal"),
+        ("Nanum Square", kit_fonts / "NanumSquareR.ttf", "normal"),  # Hangul
+    ]
+
+
+FONT_PACKAGE_ROOTS = tuple(
+    Path(p.ROOT) for p in (atkinson, noto_arabic, noto_devanagari, noto_thai)
+)
 STYLE_FACES = {
     "regular": ("normal", "normal"),
     "bold": ("bold", "normal"),
@@ -67,7 +94,7 @@ class Renderer:
         self.kit = kit
         self.options = options
         self.font_config = FontConfiguration()
-        roots = [kit.root, kit.default_root, atkinson.ROOT]
+        roots = [kit.root, kit.default_root, *FONT_PACKAGE_ROOTS]
         self.fetcher = KitFetcher(roots)
         self.base_url = kit.root.as_uri() + "/"
 
@@ -83,9 +110,8 @@ class Renderer:
                 continue
             rules.extend(self._faces_for(font))
             families.append(font.family)
-        fallback = self.kit.default_root / "assets" / "fonts"
-        rules.append(self._face(FALLBACK_FAMILY, fallback / "DejaVuSans.ttf", "normal", "normal"))
-        rules.append(self._face(FALLBACK_FAMILY, fallback / "DejaVuSans-Bold.ttf", "bold", "normal"))
+        for family, path, weight in fallback_fonts(self.kit.default_root / "assets" / "fonts"):
+            rules.append(self._face(family, path, weight, "normal"))
         return "\n".join(rules), families
 
     def _faces_for(self, font: Font) -> list[str]:
@@ -121,7 +147,12 @@ class Renderer:
         faces, families = self.font_faces()
         body_family = c.fonts.body.family
         heading_family = (c.fonts.heading or c.fonts.body).family
-        stack = lambda fam: f"{_css_string(fam)}, {_css_string(FALLBACK_FAMILY)}, sans-serif"  # noqa: E731
+        fallbacks = []
+        for family, _, _ in fallback_fonts(Path()):
+            if family not in fallbacks:
+                fallbacks.append(family)
+        tail = ", ".join(_css_string(f) for f in fallbacks)
+        stack = lambda fam: f"{_css_string(fam)}, {tail}, sans-serif"  # noqa: E731
         large = self.options.large_print or c.large_print
         return f"""{faces}
 :root {{
