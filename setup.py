@@ -11,7 +11,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-KIT_ITEMS = ("clinic.yaml", "templates", "styles", "content", "assets", "examples")
+KIT_ITEMS = ("clinic.yaml", "templates", "styles", "content", "assets", "examples/patients")
 
 
 class BuildWithKit(build_py):
@@ -25,7 +25,7 @@ class BuildWithKit(build_py):
         for item in KIT_ITEMS:
             src = root / item
             if src.is_dir():
-                shutil.copytree(src, target / item)
+                shutil.copytree(src, target / item)  # creates parent folders too
             elif src.is_file():
                 shutil.copy2(src, target / item)
 

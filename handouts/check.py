@@ -288,7 +288,7 @@ def _render_problems(
 
     PDFs are not written: that stage reads no template or resource, and costs as much again."""
     kit, library = builder.kit, builder.library
-    start = dt.datetime.combine(today + dt.timedelta(days=7), dt.time(9, 30))
+    start = dt.datetime.combine(today + dt.timedelta(days=7), dt.time(9, 30), tzinfo=dt.UTC)
     day, created = start.date(), start.isoformat()
     failures: dict[tuple[str, int | None, str], list[str]] = {}
     problems: list[Problem] = []

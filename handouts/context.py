@@ -270,11 +270,8 @@ def babel_locale(kit: Kit) -> Locale:
 
 
 def format_day(value: dt.date, kit: Kit, weekday: bool = False) -> str:
-    fmt = (
-        "EEEE d MMMM y"
-        if weekday and kit.clinic.date_format in ("long", "full")
-        else kit.clinic.date_format
-    )
+    # the locale's own full pattern carries the weekday in its usual place
+    fmt = "full" if weekday and kit.clinic.date_format in ("long", "full") else kit.clinic.date_format
     return format_date(value, format=fmt, locale=babel_locale(kit))
 
 

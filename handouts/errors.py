@@ -79,6 +79,11 @@ class ConfigError(InputError):
     """Raised when the kit (clinic.yaml, its folders) is missing or invalid."""
 
 
+class KitExistsError(ConfigError):
+    """Raised by ``handouts init`` when the folder already holds a ``clinic.yaml``: init never
+    overwrites a kit."""
+
+
 class ContentError(InputError):
     """Raised when a content document is missing, invalid, or not available in a language."""
 

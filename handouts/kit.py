@@ -19,16 +19,11 @@ import jinja2
 from jinja2 import nodes
 
 from .config import CONFIG_NAME, default_kit_root
-from .errors import ConfigError, Problem
+from .errors import ConfigError, KitExistsError, Problem
 from .output import atomic_write
 
 PATIENT_FILE = "examples/patients/example.yaml"
 LOGO_FILE = "assets/logo.svg"
-
-
-class KitExistsError(ConfigError):
-    """Raised by ``handouts init`` when the folder already holds a ``clinic.yaml``: init never
-    overwrites a kit."""
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ class Renderer:
   --margin-size: {"11pt" if large else "9pt"};
   --clinic-name: {_css_string(c.name)};
 }}
-@page {{ size: {PAPER[c.paper]}; }}
+@page {{ size: {PAPER[c.paper]}; {"margin-bottom: 32mm;" if large else ""} }}
 """
 
     @cached_property

@@ -95,7 +95,13 @@ def render_template(template: jinja2.Template, **context: Any) -> str:
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{_where(exc, template)}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"{_where(exc, template)}: template not found: {exc.name}") from None
+        loader = template.environment.loader
+        searched = ""
+        if isinstance(loader, KitLoader) and exc.name:
+            searched = " in " + ", ".join(str(d) for d in loader.search_path(str(exc.name)))
+        raise TemplateError(
+            f"{_where(exc, template)}: template not found: {exc.name}{searched}"
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}"

@@ -201,7 +201,7 @@ def test_cover_letter_greets_and_gives_the_appointment(
     appointment = zoe.data["appointment"]
     assert f"Dear {zoe.given}," in first
     assert "Dear Zoë," in first
-    assert "Tuesday 1 December 2026" in first
+    assert "Tuesday, 1 December 2026" in first
     assert f"{zoe.start:%H:%M}" in first  # 09:30 in Europe/London (UTC+0 in December)
     assert appointment["practitioner"] in first
     assert appointment["location"] in first
@@ -221,7 +221,7 @@ def test_cover_letter_lists_every_enclosed_document(
 def test_cover_letter_for_greek_name(greek_packet: Packet, dimitrios: ExpectedPatient) -> None:
     first = greek_packet.text(1)
     assert "Dear Δημήτριος," in first
-    assert "Tuesday 1 December 2026" in first
+    assert "Tuesday, 1 December 2026" in first
     assert "14:15" in first
     assert dimitrios.date_of_birth == "23 November 1957"
     assert dimitrios.date_of_birth in first
