@@ -11,8 +11,16 @@ $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	@if ! command -v pdftoppm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		(apt-get install -y -qq poppler-utils >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null 2>&1)) || echo "note: poppler-utils not installed (optional, for PNG previews)"; \
+	@# Optional system packages (Debian, as root): poppler-utils for PNG previews,
+	@# libharfbuzz-subset0 so WeasyPrint subsets fonts in C (about 0.3 s less a packet).
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && command -v dpkg >/dev/null; then \
+		missing=""; \
+		command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+		dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || missing="$$missing libharfbuzz-subset0"; \
+		if [ -n "$$missing" ]; then \
+			(apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $$missing >/dev/null 2>&1)) \
+			|| echo "note: could not install$$missing (optional)"; \
+		fi; \
 	fi
 	touch $(STAMP)
 

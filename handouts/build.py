@@ -46,6 +46,11 @@ from .templates import make_environment, pick_template, render_template
 
 # Margin boxes that hold the personal parts of a consent page (see consent.html.j2).
 PERSONAL_MARGINS = frozenset({"@top-right", "@right-bottom"})
+# The body's own margin boxes are kept: the margins-only layout skips them.
+MARGINS_ONLY_CSS = "".join(
+    f"@page {{ {box} {{ content: none; }} }} @page consent:first {{ {box} {{ content: none; }} }}"
+    for box in ("@top-left", "@bottom-left", "@bottom-right")
+)
 QR_SPARE_PAGES = 2  # QR rules beyond the expected page count; more pages trigger a re-render
 
 
@@ -227,7 +232,9 @@ class PacketBuilder:
             ctx, options=replace(ctx.options, margins_only=True, page_count=len(body.pages))
         )
         html = self._html(self._template_names(doc), ctx, created)
-        margins = self.renderer.render(html, self._qr_css(patient, doc, len(body.pages)))
+        margins = self.renderer.render(
+            html, MARGINS_ONLY_CSS + self._qr_css(patient, doc, len(body.pages))
+        )
         if len(margins.pages) != len(body.pages):
             raise RenderError(
                 f"{doc.id}: the consent form's margins laid out on {len(margins.pages)} pages, "
