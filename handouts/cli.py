@@ -48,12 +48,27 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("patient_file", type=click.Path(path_type=Path))
-@click.option("-o", "--out", type=click.Path(path_type=Path), help="Output PDF (default: output/<date>_<time>_<id>.pdf).")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Output PDF (default: output/<date>_<time>_<id>.pdf).",
+)
 @KIT_OPTION
 @render_options
-@click.option("--duplex", is_flag=True, help="Start every document on an odd page, for two-sided printing.")
+@click.option(
+    "--duplex", is_flag=True, help="Start every document on an odd page, for two-sided printing."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def packet(patient_file: Path, out: Path | None, kit: Path | None, large_print: bool, fillable: bool, duplex: bool, as_json: bool) -> None:
+def packet(
+    patient_file: Path,
+    out: Path | None,
+    kit: Path | None,
+    large_print: bool,
+    fillable: bool,
+    duplex: bool,
+    as_json: bool,
+) -> None:
     """Build one patient's packet from PATIENT_FILE (YAML or JSON)."""
     options = RenderOptions(large_print=large_print, duplex=duplex, fillable=fillable)
     _echo_written(api.build_packet(patient_file, out, kit, options), as_json)
@@ -61,12 +76,27 @@ def packet(patient_file: Path, out: Path | None, kit: Path | None, large_print: 
 
 @cli.command()
 @click.argument("doc_id")
-@click.option("-o", "--out", type=click.Path(path_type=Path), help="Output PDF (default: output/<topic>_<kind>.pdf).")
-@click.option("--language", default=None, help="Language version to render (default: the untranslated file).")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Output PDF (default: output/<topic>_<kind>.pdf).",
+)
+@click.option(
+    "--language", default=None, help="Language version to render (default: the untranslated file)."
+)
 @KIT_OPTION
 @render_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def render(doc_id: str, out: Path | None, language: str | None, kit: Path | None, large_print: bool, fillable: bool, as_json: bool) -> None:
+def render(
+    doc_id: str,
+    out: Path | None,
+    language: str | None,
+    kit: Path | None,
+    large_print: bool,
+    fillable: bool,
+    as_json: bool,
+) -> None:
     """Render one document (DOC_ID such as dry-needling/consent), not personalised."""
     options = RenderOptions(large_print=large_print, fillable=fillable)
     _echo_written(api.render_document(doc_id, out, kit, language, options), as_json)
@@ -81,8 +111,18 @@ def list_command(kit: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    headers = ("id", "kind", "title", "version", "language", "smog", "fk", "grade_ok",
-               "next_review", "review_status")
+    headers = (
+        "id",
+        "kind",
+        "title",
+        "version",
+        "language",
+        "smog",
+        "fk",
+        "grade_ok",
+        "next_review",
+        "review_status",
+    )
     widths = [max(len(h), *(len(str(r[h])) for r in rows)) if rows else len(h) for h in headers]
     click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)))
     for row in rows:
@@ -103,15 +143,55 @@ def demo(kit: Path | None, out: Path | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("appointments")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Keep only appointments starting that day (clinic local time), YYYY-MM-DD.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: output/<date>/).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default=None, help="Input format (default: sniffed).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Keep only appointments starting that day (clinic local time), YYYY-MM-DD.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: output/<date>/).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default=None,
+    help="Input format (default: sniffed).",
+)
 @KIT_OPTION
 @render_options
 @click.option("--duplex", is_flag=True, help="Start every document on an odd page.")
-@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on standard output, nothing else.")
-def batch(appointments: str, day, out_dir: Path | None, jobs: int | None, fmt, kit: Path | None, large_print: bool, fillable: bool, duplex: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the manifest as JSON on standard output, nothing else.",
+)
+def batch(
+    appointments: str,
+    day,
+    out_dir: Path | None,
+    jobs: int | None,
+    fmt,
+    kit: Path | None,
+    large_print: bool,
+    fillable: bool,
+    duplex: bool,
+    as_json: bool,
+) -> None:  # type: ignore[no-untyped-def]
     """Build one packet per appointment in APPOINTMENTS (CSV, JSON, JSON Lines, or - for
     standard input) and write manifest.json beside them.
 
@@ -122,6 +202,7 @@ def batch(appointments: str, day, out_dir: Path | None, jobs: int | None, fmt, k
     bar = None
     progress = None
     if not as_json:
+
         def progress(done: int, total: int) -> None:
             nonlocal bar
             if bar is None:
@@ -129,7 +210,9 @@ def batch(appointments: str, day, out_dir: Path | None, jobs: int | None, fmt, k
                 bar.__enter__()
             bar.update(1)
 
-    result = build_batch(appointments, out_dir, kit, day.date() if day else None, jobs, fmt, options, progress)
+    result = build_batch(
+        appointments, out_dir, kit, day.date() if day else None, jobs, fmt, options, progress
+    )
     if bar is not None:
         bar.__exit__(None, None, None)
     if as_json:

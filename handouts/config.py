@@ -8,7 +8,6 @@ and ``assets/``; its files override the default kit's file by file. Relative pat
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -255,11 +254,21 @@ def load_kit(explicit: str | Path | None = None) -> Kit:
         logo = kit.resolve(clinic.logo.file)
         if not logo.is_file():
             problems.append(
-                Problem(config_path, f"logo file not found: {logo}", loaded.line_of(("logo", "file")), "logo.file")
+                Problem(
+                    config_path,
+                    f"logo file not found: {logo}",
+                    loaded.line_of(("logo", "file")),
+                    "logo.file",
+                )
             )
         elif logo.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
             problems.append(
-                Problem(config_path, "logo must be SVG, PNG or JPEG", loaded.line_of(("logo", "file")), "logo.file")
+                Problem(
+                    config_path,
+                    "logo must be SVG, PNG or JPEG",
+                    loaded.line_of(("logo", "file")),
+                    "logo.file",
+                )
             )
     for role in ("body", "heading"):
         font = getattr(clinic.fonts, role)
@@ -272,11 +281,23 @@ def load_kit(explicit: str | Path | None = None) -> Kit:
             path = kit.resolve(rel)
             key = ("fonts", role, "files", style)
             if not path.is_file():
-                problems.append(Problem(config_path, f"font file not found: {path}", loaded.line_of(key), ".".join(key)))
+                problems.append(
+                    Problem(
+                        config_path,
+                        f"font file not found: {path}",
+                        loaded.line_of(key),
+                        ".".join(key),
+                    )
+                )
             elif path.suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
-                problems.append(Problem(config_path, "font files must be TTF, OTF or WOFF", loaded.line_of(key), ".".join(key)))
+                problems.append(
+                    Problem(
+                        config_path,
+                        "font files must be TTF, OTF or WOFF",
+                        loaded.line_of(key),
+                        ".".join(key),
+                    )
+                )
     if problems:
         raise ConfigError.from_problems(problems)
     return kit
-
-

@@ -271,7 +271,9 @@ def babel_locale(kit: Kit) -> Locale:
 
 def format_day(value: dt.date, kit: Kit, weekday: bool = False) -> str:
     # the locale's own full pattern carries the weekday in its usual place
-    fmt = "full" if weekday and kit.clinic.date_format in ("long", "full") else kit.clinic.date_format
+    fmt = (
+        "full" if weekday and kit.clinic.date_format in ("long", "full") else kit.clinic.date_format
+    )
     return format_date(value, format=fmt, locale=babel_locale(kit))
 
 

@@ -130,14 +130,13 @@ class Renderer:
                 for style, rel in font.files.model_dump().items()
                 if rel is not None
             }
-        return [
-            self._face(font.family, path, *STYLE_FACES[style]) for style, path in paths.items()
-        ]
+        return [self._face(font.family, path, *STYLE_FACES[style]) for style, path in paths.items()]
 
     @staticmethod
     def _face(family: str, path: Path, weight: str, style: str) -> str:
         return (
-            f"@font-face {{ font-family: {_css_string(family)}; src: url({_css_string(path.as_uri())});"
+            f"@font-face {{ font-family: {_css_string(family)};"
+            f" src: url({_css_string(path.as_uri())});"
             f" font-weight: {weight}; font-style: {style}; }}"
         )
 

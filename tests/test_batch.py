@@ -154,7 +154,9 @@ def test_batch_packet_is_the_single_packet(main_batch, tmp_path: Path) -> None:
 
 def test_rerun_is_byte_identical(main_batch, tmp_path: Path) -> None:
     result, folder = main_batch
-    again = build_batch(folder / "day.csv", tmp_path, kit=REPO_ROOT, date=_date("2026-12-01"), jobs=1)
+    again = build_batch(
+        folder / "day.csv", tmp_path, kit=REPO_ROOT, date=_date("2026-12-01"), jobs=1
+    )
     first = {e["patient_id"]: e["sha256"] for e in result.manifest["entries"]}
     second = {e["patient_id"]: e["sha256"] for e in again.manifest["entries"]}
     assert first == second
@@ -212,7 +214,9 @@ def test_exit_code_two_when_nothing_can_run(tmp_path: Path) -> None:
 def test_unknown_treatment_and_duplicate_rows(tmp_path: Path) -> None:
     unknown = ROWS["ok2"].replace("exercise-programmes", "acupunture")
     source = tmp_path / "in.csv"
-    source.write_text("\n".join([HEADER, ROWS["ok2"], unknown.replace("B-002", "B-009"), ROWS["ok2"]]))
+    source.write_text(
+        "\n".join([HEADER, ROWS["ok2"], unknown.replace("B-002", "B-009"), ROWS["ok2"]])
+    )
     result = build_batch(source, tmp_path / "out", kit=REPO_ROOT, jobs=1)
     errors = [e["error"] for e in result.manifest["entries"]]
     assert errors[0] is None
@@ -241,7 +245,12 @@ def test_columns_renamed_in_clinic_yaml(tmp_path: Path) -> None:
 
 
 def test_killed_run_leaves_no_partial_pdf(tmp_path: Path) -> None:
-    rows = [ROWS["ok2"].replace("B-002", f"K-{i:03d}").replace("10:00", f"{8 + i // 6:02d}:{(i % 6) * 10:02d}") for i in range(8)]
+    rows = [
+        ROWS["ok2"]
+        .replace("B-002", f"K-{i:03d}")
+        .replace("10:00", f"{8 + i // 6:02d}:{(i % 6) * 10:02d}")
+        for i in range(8)
+    ]
     source = tmp_path / "many.csv"
     source.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -250,7 +259,18 @@ def test_killed_run_leaves_no_partial_pdf(tmp_path: Path) -> None:
     (out / "manifest.json").write_bytes(old_manifest)
     handouts = Path(sys.executable).with_name("handouts")
     proc = subprocess.Popen(
-        [str(handouts), "batch", str(source), "--kit", str(REPO_ROOT), "--out", str(out), "-j", "2", "--json"],
+        [
+            str(handouts),
+            "batch",
+            str(source),
+            "--kit",
+            str(REPO_ROOT),
+            "--out",
+            str(out),
+            "-j",
+            "2",
+            "--json",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

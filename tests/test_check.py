@@ -182,7 +182,7 @@ def test_list_json_shows_reading_grade_and_review_status() -> None:
 
 def test_broken_kit_gives_one_message_per_problem_each_naming_its_file(tmp_path: Path) -> None:
     kit = copy_kit(tmp_path / "kit")
-    edit(kit / "clinic.yaml", r'^(\s*on_primary:).*$', r'\1 "#1f5f8b"')  # = primary
+    edit(kit / "clinic.yaml", r"^(\s*on_primary:).*$", r'\1 "#1f5f8b"')  # = primary
     aftercare = kit / "content" / "dry-needling" / "aftercare.yaml"
     edit(aftercare, r"^published:.*$", "published: 2020-01-01")
     edit(aftercare, r"^next_review:.*$", "next_review: 2023-01-01")

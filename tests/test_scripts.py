@@ -43,8 +43,14 @@ def _font_names(reader: PdfReader) -> set[str]:
 
 def test_fallback_fonts_are_embedded(intl_packet: Path) -> None:
     names = _font_names(PdfReader(intl_packet))
-    for family in ("Droid-Sans-Fallback", "Nanum-Square", "Noto-Sans-Arabic",
-                   "Noto-Sans-Devanagari", "Noto-Sans-Thai", "DejaVu-Sans"):
+    for family in (
+        "Droid-Sans-Fallback",
+        "Nanum-Square",
+        "Noto-Sans-Arabic",
+        "Noto-Sans-Devanagari",
+        "Noto-Sans-Thai",
+        "DejaVu-Sans",
+    ):
         assert any(n.startswith(family) for n in names), (family, names)
 
 
