@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .errors import ConfigError, Problem
 from .sources import load_mapping
-from .validation import Model, validate
+from .validation import Model, as_text, validate
 
 HEX_COLOUR = r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
 Colour = Annotated[str, Field(pattern=HEX_COLOUR)]
@@ -39,13 +39,6 @@ COLUMN_KEYS = (
     "first_visit",
 )
 
-
-def _text(value: object) -> object:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
 
 
 class Logo(Model):
@@ -84,7 +77,7 @@ class Contact(Model):
     email: Text
     website: str | None = None
 
-    _phone_text = field_validator("phone", mode="before")(_text)
+    _phone_text = field_validator("phone", mode="before")(as_text)
 
 
 class Emergency(Model):
@@ -92,7 +85,7 @@ class Emergency(Model):
     out_of_hours: str | None = None  # e.g. "NHS 111"
     label: Text = "emergency services"
 
-    _num_text = field_validator("number", "out_of_hours", mode="before")(_text)
+    _num_text = field_validator("number", "out_of_hours", mode="before")(as_text)
 
 
 class Clinic(Model):

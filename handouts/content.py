@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .errors import ContentError, Problem
 from .sources import load_mapping
-from .validation import Model, validate
+from .validation import Model, as_text, validate
 
 Kind = Literal["leaflet", "aftercare", "consent"]
 KINDS: tuple[Kind, ...] = ("leaflet", "aftercare", "consent")
@@ -34,14 +34,6 @@ FIRST_VISIT_TOPIC = "first-visit"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LANGUAGE = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 
-
-def _as_text(value: object) -> object:
-    # YAML 1.1 reads `no`, `on`, `1.0` as bool/float: keep what the author typed as text.
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
 
 
 Text = Annotated[str, Field(min_length=1)]
@@ -195,7 +187,7 @@ class Document(Model):
     screening: list[ScreeningQuestion] | None = None
     statements: Statements | None = None
 
-    _version_text = field_validator("version", "language", mode="before")(_as_text)
+    _version_text = field_validator("version", "language", mode="before")(as_text)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Document:

@@ -10,24 +10,17 @@ from pydantic import Field, field_validator, model_validator
 
 from .errors import PatientError
 from .sources import Loaded, load_mapping
-from .validation import Model, validate
+from .validation import Model, as_text, validate
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
-
-def _text(value: object) -> object:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
 
 
 class Name(Model):
     given: Text
     family: Text
 
-    _as_text = field_validator("given", "family", mode="before")(_text)
+    _as_text = field_validator("given", "family", mode="before")(as_text)
 
     @property
     def full(self) -> str:
@@ -68,7 +61,7 @@ class Patient(Model):
     interpreter: bool = False
     special_requirements: str | None = None
 
-    _id_text = field_validator("id", mode="before")(_text)
+    _id_text = field_validator("id", mode="before")(as_text)
 
     @field_validator("date_of_birth", mode="before")
     @classmethod

@@ -38,7 +38,20 @@ class Loaded:
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loader that rejects duplicate keys instead of silently keeping the last."""
+    """Safe loader that keeps plain scalars as the text the author typed.
+
+    Only ``null`` (and ``~`` or nothing) and dates are resolved. YAML 1.1 would read a
+    patient ID ``000123`` as the octal number 83, a surname ``No`` as false and version
+    ``1.10`` as 1.1; the validators turn text into numbers and booleans where a field is one.
+    Duplicate keys are refused (in ``_build``) instead of silently keeping the last.
+    """
+
+
+_KEPT_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"}
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEPT_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:

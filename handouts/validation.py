@@ -26,6 +26,16 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+def as_text(value: object) -> object:
+    """A number or boolean given where text is expected (from JSON or Python callers) becomes
+    the text it stands for; YAML files already arrive as text (see ``sources``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
 def dotted(loc: Sequence[str | int]) -> str:
     """``('risks', 2, 'frequency')`` -> ``risks[2].frequency``."""
     text = ""
