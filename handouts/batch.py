@@ -223,7 +223,12 @@ def _render_job(job: Job) -> dict[str, Any]:
         "sha256": sha256(built.pdf),
         "pages": built.pages,
         "documents": [
-            {"id": d.id, "version": d.version, "language": d.language}
+            {
+                "id": d.id,
+                "version": d.version,
+                "language": d.language,
+                "content_sha256": d.content_sha256,
+            }
             for d in built.documents
             if d.kind != "letter"
         ],

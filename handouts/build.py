@@ -101,6 +101,7 @@ class DocRecord:
     kind: str
     first_page: int
     pages: int
+    content_sha256: str = ""  # of the content file the document was printed from
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -111,7 +112,26 @@ class DocRecord:
             "kind": self.kind,
             "first_page": self.first_page,
             "pages": self.pages,
+            "content_sha256": self.content_sha256,
         }
+
+
+@dataclass(frozen=True)
+class Part:
+    """A laid-out document on its way into a packet."""
+
+    id: str
+    title: str
+    version: str
+    language: str
+    kind: str
+    rendered: weasyprint.Document
+    content_sha256: str = ""
+
+    @classmethod
+    def of(cls, doc: ContentDoc, rendered: weasyprint.Document) -> Part:
+        d = doc.doc
+        return cls(doc.id, d.title, d.version, doc.language, doc.kind, rendered, doc.sha256)
 
 
 @dataclass(frozen=True)
@@ -291,21 +311,21 @@ class PacketBuilder:
         today = start.date()
         created = start.replace(microsecond=0).isoformat()
 
-        parts: list[tuple[str, str, str, str, str, weasyprint.Document]] = []
+        parts: list[Part] = []
         letter = self.letter_document(patient, packet, today, created)
-        parts.append(("cover-letter", "Cover letter", "", patient.language, "letter", letter))
+        parts.append(Part("cover-letter", "Cover letter", "", patient.language, "letter", letter))
         for doc in docs:
             if doc.kind == "consent":
                 rendered = self.consent_document(doc, patient, packet, today, created)
             else:
                 rendered = self.static_document(doc)
-            parts.append((doc.id, doc.doc.title, doc.doc.version, doc.language, doc.kind, rendered))
+            parts.append(Part.of(doc, rendered))
 
         metadata = DocumentMetadata(
             title=f"{self.kit.clinic.name}: patient pack for {patient.name.full}",
             authors=[self.kit.clinic.name],
             description=f"Patient {patient.id}, appointment {start.date().isoformat()}",
-            keywords=[p[0] for p in parts[1:]],
+            keywords=[p.id for p in parts[1:]],
             generator="handouts",
             created=created,
             modified=created,
@@ -333,7 +353,7 @@ class PacketBuilder:
             modified=created,
             lang=doc.language,
         )
-        parts = [(doc.id, doc.doc.title, doc.doc.version, doc.language, doc.kind, rendered)]
+        parts = [Part.of(doc, rendered)]
         return self._assemble(parts, metadata, None, doc.language)
 
     def _topic_leaflet(self, doc: ContentDoc) -> tuple[EnclosedDoc, ...]:
@@ -345,17 +365,32 @@ class PacketBuilder:
         except Exception:
             return ()
 
-    def _assemble(self, parts, metadata: DocumentMetadata, blank, language: str) -> BuiltPDF:
+    def _assemble(
+        self,
+        parts: list[Part],
+        metadata: DocumentMetadata,
+        blank: weasyprint.Document | None,
+        language: str,
+    ) -> BuiltPDF:
         pages: list[weasyprint.Page] = []
         records: list[DocRecord] = []
-        for doc_id, title, version, lang, kind, rendered in parts:
+        for part in parts:
             if blank is not None and len(pages) % 2 == 1:
                 pages.extend(blank.pages)
             records.append(
-                DocRecord(doc_id, title, version, lang, kind, len(pages) + 1, len(rendered.pages))
+                DocRecord(
+                    part.id,
+                    part.title,
+                    part.version,
+                    part.language,
+                    part.kind,
+                    len(pages) + 1,
+                    len(part.rendered.pages),
+                    part.content_sha256,
+                )
             )
-            pages.extend(rendered.pages)
-        first = parts[0][5]
+            pages.extend(part.rendered.pages)
+        first = parts[0].rendered
         combined = first.copy(pages)
         combined.metadata = metadata
         with fixed_font_timestamp(metadata.created):

@@ -8,6 +8,7 @@ the default kit's file by file.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -219,6 +220,7 @@ class ContentDoc:
     kind: Kind
     path: Path
     doc: Document
+    sha256: str = ""  # of the content file, for the audit record
 
     @property
     def language(self) -> str:
@@ -287,7 +289,8 @@ def load_document(path: Path, topic: str, kind: Kind) -> ContentDoc:
     problems = _check_kind_fields(doc, kind, path, loaded.line_of)
     if problems:
         raise ContentError.from_problems(problems)
-    return ContentDoc(f"{topic}/{kind}", topic, kind, path, doc)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return ContentDoc(f"{topic}/{kind}", topic, kind, path, doc, digest)
 
 
 @dataclass(frozen=True)

@@ -117,10 +117,14 @@ def test_manifest_entries_match_files(main_batch) -> None:
     assert Path(first["path"]).name == "2026-12-01_0930_B-001.pdf"
     assert first["email"] == "zoe@example.org"
     assert first["appointment_start"] == "2026-12-01T09:30:00"
-    assert first["documents"] == [
+    assert [{k: d[k] for k in ("id", "version", "language")} for d in first["documents"]] == [
         {"id": "exercise-programmes/leaflet", "version": "1.0", "language": "en"},
         {"id": "exercise-programmes/aftercare", "version": "1.0", "language": "en"},
     ]
+    for doc in first["documents"]:  # the audit record pins the exact content printed
+        topic, kind = doc["id"].split("/")
+        content = (REPO_ROOT / "content" / topic / f"{kind}.yaml").read_bytes()
+        assert doc["content_sha256"] == hashlib.sha256(content).hexdigest()
     consent_docs = [d["id"] for d in manifest["entries"][2]["documents"]]
     assert consent_docs == [
         "first-visit/leaflet",
