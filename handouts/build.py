@@ -35,7 +35,7 @@ from .context import (
     patient_context,
     placeholders,
 )
-from .errors import RenderError
+from .errors import ContentError, InputError, Problem, RenderError
 from .library import Library
 from .markup import inline
 from .output import safe_name
@@ -210,8 +210,17 @@ class PacketBuilder:
 
     # -- documents -----------------------------------------------------------------------
 
+    def _localised(self, names: list[str], language: str) -> list[str]:
+        """Template names for a language, most specific first. The plain templates are written
+        in the clinic's language (clinic.yaml ``language``); a packet in another language needs
+        its own (``letter.fr.html.j2``), never a silent fallback to the clinic's."""
+        local = [n.removesuffix(".html.j2") + f".{language}.html.j2" for n in names]
+        return local + names if language == self.kit.clinic.language else local
+
     def _template_names(self, doc: ContentDoc) -> list[str]:
-        return [f"{doc.kind}-{doc.topic}.html.j2", f"{doc.kind}.html.j2"]
+        return self._localised(
+            [f"{doc.kind}-{doc.topic}.html.j2", f"{doc.kind}.html.j2"], doc.language
+        )
 
     def static_document(self, doc: ContentDoc) -> weasyprint.Document:
         """A leaflet or aftercare sheet: the same for every patient, laid out once."""
@@ -288,19 +297,33 @@ class PacketBuilder:
         self, patient: Patient, packet: tuple[EnclosedDoc, ...], today: dt.date, created: str
     ) -> weasyprint.Document:
         ctx = self._page(patient, None, packet, today)
-        return self.renderer.render(self._html(["letter.html.j2"], ctx, created))
+        names = self._localised(["letter.html.j2"], patient.language)
+        return self.renderer.render(self._html(names, ctx, created))
 
     def blank_document(
         self, patient: Patient | None, today: dt.date, created: str
     ) -> weasyprint.Document:
         ctx = self._page(patient, None, (), today, blank=True)
-        return self.renderer.render(self._html(["blank.html.j2"], ctx, created))
+        language = patient.language if patient else self.kit.clinic.language
+        names = self._localised(["blank.html.j2"], language)
+        return self.renderer.render(self._html(names, ctx, created))
 
     # -- packets -------------------------------------------------------------------------
 
     def packet_documents(self, patient: Patient) -> list[ContentDoc]:
+        """The packet's documents in the patient's language; every missing translation is
+        reported at once."""
         ids = self.library.packet_ids(list(patient.treatments), patient.first_visit)
-        return [self.library.get(doc_id, patient.language) for doc_id in ids]
+        docs: list[ContentDoc] = []
+        problems: list[Problem] = []
+        for doc_id in ids:
+            try:
+                docs.append(self.library.get(doc_id, patient.language))
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ContentError.from_problems(problems)
+        return docs
 
     def build_packet(self, patient: Patient) -> BuiltPDF:
         """Cover letter, leaflets, consent forms, aftercare sheets: one PDF."""

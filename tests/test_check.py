@@ -209,10 +209,12 @@ def test_broken_kit_gives_one_message_per_problem_each_naming_its_file(tmp_path:
         ("content/unreadable-topic/leaflet.yaml", "summary", "error"),
         ("content/unreadable-topic/aftercare.cy.yaml", "", "error"),
         ("content/unreadable-topic/aftercare.cy.yaml", "language", "note"),
+        # the Welsh sheet has no Welsh templates: never a silent fallback to English ones
+        ("templates/aftercare-unreadable-topic.cy.html.j2", "", "error"),
     ])  # fmt: skip
     assert len(report["problems"]) == len(found)  # one message per problem
     counts = (report["errors"], report["warnings"], report["notes"])
-    assert (code, report["ok"], counts) == (1, False, (6, 3, 1))
+    assert (code, report["ok"], counts) == (1, False, (7, 3, 1))
 
     colour = found["clinic.yaml", "colours.on_primary", "error"]
     assert colour["line"] == 11
