@@ -40,7 +40,7 @@ from .library import Library
 from .markup import inline
 from .output import safe_name
 from .patient import Patient
-from .qr import page_payload, svg_data_url
+from .qr import page_payload, png_data_url
 from .render import Renderer, RenderOptions
 from .templates import make_environment, pick_template, render_template
 
@@ -288,7 +288,7 @@ class PacketBuilder:
         for number in range(1, pages + 1):
             payload = page_payload(patient.id if patient else "-", doc.id, doc.doc.version, number)
             rules.append(
-                f'@page :nth({number}) {{ @right-bottom {{ content: url("{svg_data_url(payload)}")'
+                f'@page :nth({number}) {{ @right-bottom {{ content: url("{png_data_url(payload)}")'
                 f' "\\A{_css_text(payload)}"; }} }}'
             )
         return "\n".join(rules)

@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import itertools
 import re
-import xml.etree.ElementTree as ET
 
 import pytest
 import segno
@@ -27,15 +26,15 @@ from conftest import (
     load_data,
     normalise,
 )
+from PIL import Image
 from pypdf import PdfReader
 
 from handouts.build import PacketBuilder
 from handouts.config import load_kit
 from handouts.patient import Patient, load_patient
-from handouts.qr import page_payload, svg_data_url
+from handouts.qr import page_payload, png_data_url
 from handouts.render import RenderOptions
 
-SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 def consent_pages(packet: Packet) -> list[tuple[str, int, int]]:
@@ -435,45 +434,34 @@ def test_payload_always_splits_back_into_five_fields(patient_id: str) -> None:
     assert split_payload(payload) == ["HANDOUTS1", patient_id, "topic|x/consent", "1.0", "p7"]
 
 
-def decode_svg_data_url(url: str) -> bytes:
-    prefix = "data:image/svg+xml;base64,"
+def png_modules(url: str) -> set[tuple[int, int]]:
+    """The dark modules (row, column) of a QR code PNG data URL, border removed."""
+    prefix = "data:image/png;base64,"
     assert url.startswith(prefix)
-    return base64.b64decode(url[len(prefix) :], validate=True)
-
-
-def svg_modules(svg: bytes) -> set[tuple[int, int]]:
-    """The dark modules (row, column) of a segno SVG, border removed.
-
-    segno draws each row as horizontal strokes through the module centres:
-    ``M2 2.5h7m3 0h2...`` (absolute move, relative moves, runs of ``h`` modules)."""
-    root = ET.fromstring(svg)
-    assert root.tag == f"{SVG_NS}svg"
-    paths = root.findall(f"{SVG_NS}path")
-    assert len(paths) == 1
+    image = Image.open(io.BytesIO(base64.b64decode(url[len(prefix) :], validate=True)))
+    image = image.convert("L")
+    width, height = image.size
+    assert width == height
     border = 2
-    dark: set[tuple[int, int]] = set()
-    x = y = 0.0
-    for command, args in re.findall(r"([MmHh])([^MmHh]*)", paths[0].get("d", "")):
-        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", args)]
-        if command == "M":
-            x, y = numbers
-        elif command == "m":
-            x, y = x + numbers[0], y + numbers[1]
-        elif command == "h":
-            for column in range(int(x), int(x + numbers[0])):
-                dark.add((int(y - 0.5) - border, column - border))
-            x += numbers[0]
-        else:
-            raise AssertionError(f"unexpected path command {command}")
-    return dark
+    # (modules + 2 * border) squares of `scale` pixels; the top-left finder pattern's corner
+    # is the first dark pixel on the diagonal, at border * scale.
+    first_dark = next(x for x in range(width) if image.getpixel((x, x)) < 128)
+    scale = first_dark // border
+    size = width // scale - 2 * border
+    return {
+        (r, c)
+        for r in range(size)
+        for c in range(size)
+        if image.getpixel(((c + border) * scale + scale // 2, (r + border) * scale + scale // 2))
+        < 128
+    }
 
 
-def encodes(svg: bytes, payload: str) -> bool:
-    """Whether the QR symbol in ``svg`` is ``payload`` under any error level and mask.
+def encodes(dark: set[tuple[int, int]], payload: str) -> bool:
+    """Whether the dark modules are the QR symbol of ``payload`` under any error level and mask.
 
     No decoder is installed; the symbol of a payload is fixed by its error level and mask,
     so comparing against all 32 is as good as decoding."""
-    dark = svg_modules(svg)
     for error in "lmqh":
         for mask in range(8):
             try:
@@ -488,20 +476,19 @@ def encodes(svg: bytes, payload: str) -> bool:
     return False
 
 
-def test_svg_data_url_is_a_qr_code_of_the_payload() -> None:
+def test_png_data_url_is_a_qr_code_of_the_payload() -> None:
     payload = "HANDOUTS1|P-000123|dry-needling/consent|1.0|p1"
-    svg = decode_svg_data_url(svg_data_url(payload))
-    root = ET.fromstring(svg)
-    assert root.tag == f"{SVG_NS}svg"
-    assert float(root.get("width", "").removesuffix("mm")) == pytest.approx(18.0)
-    assert root.get("width") == root.get("height")
-    assert encodes(svg, payload)
-    assert not encodes(svg, payload.replace("|p1", "|p2"))
+    url = png_data_url(payload)
+    image = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    width_mm = image.size[0] / 96 * 25.4  # CSS pixels
+    assert 16 <= width_mm <= 24
+    assert encodes(png_modules(url), payload)
+    assert not encodes(png_modules(url), payload.replace("|p1", "|p2"))
 
 
-def test_svg_data_url_keeps_escaped_ids() -> None:
+def test_png_data_url_keeps_escaped_ids() -> None:
     payload = page_payload("A|B", "dry-needling/consent", "1.0", 2)
-    assert encodes(decode_svg_data_url(svg_data_url(payload)), payload)
+    assert encodes(png_modules(png_data_url(payload)), payload)
 
 
 # --- QR payload: the CSS the builder gives WeasyPrint ---------------------------------------
@@ -554,9 +541,7 @@ def test_qr_css_has_one_rule_per_page_with_the_payload(
     for index, (number, url, text) in enumerate(rules, start=1):
         expected = page_payload(patient_id or "-", "dry-needling/consent", version, index)
         assert int(number) == index
-        svg = decode_svg_data_url(url)
-        assert svg.startswith(b"<svg") and ET.fromstring(svg).tag == f"{SVG_NS}svg"
-        assert encodes(svg, expected), (index, expected)
+        assert encodes(png_modules(url), expected), (index, expected)
         # The printed text form: the payload, one field a line.
         assert css_string_value(text).strip().replace("\n", "") == expected
 
