@@ -36,7 +36,6 @@ from handouts.qr import page_payload, png_data_url
 from handouts.render import RenderOptions
 
 
-
 def consent_pages(packet: Packet) -> list[tuple[str, int, int]]:
     """(form id, page within the form, packet page number) for every consent page."""
     pages = []
