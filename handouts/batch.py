@@ -117,6 +117,7 @@ def row_to_patient(raw: RawRow, kit: Kit) -> Patient:
         value = _lookup(raw.values, cols[key])
         return None if _blank(value) else value
 
+    problems: list[str] = []
     treatments = get("treatments")
     if isinstance(treatments, str):
         treatments = [t.strip() for t in treatments.replace(",", ";").split(";") if t.strip()]
@@ -128,37 +129,48 @@ def row_to_patient(raw: RawRow, kit: Kit) -> Patient:
         elif word in FALSE:
             first_visit = False
         else:
-            raise RowError(cols["first_visit"], f"'{first_visit}' is not true or false")
-    data: dict[str, Any] = {
-        "id": get("patient_id"),
-        "name": {"given": get("given_name"), "family": get("family_name")},
-        "date_of_birth": get("date_of_birth"),
-        "language": get("language") or kit.clinic.language,
-        "email": get("email"),
-        "appointment": {
-            "start": get("appointment_start"),
-            "practitioner": get("practitioner"),
-            "location": get("location"),
-        },
-        "treatments": treatments or [],
-        "first_visit": True if first_visit is None else first_visit,
-    }
+            problems.append(f"{cols['first_visit']}: '{first_visit}' is not true or false")
+            first_visit = None
+    data: dict[str, Any] = _drop_none(
+        {
+            "id": get("patient_id"),
+            "name": _drop_none({"given": get("given_name"), "family": get("family_name")}),
+            "date_of_birth": get("date_of_birth"),
+            "language": get("language") or kit.clinic.language,
+            "email": get("email"),
+            "appointment": _drop_none(
+                {
+                    "start": get("appointment_start"),
+                    "practitioner": get("practitioner"),
+                    "location": get("location"),
+                }
+            ),
+            "treatments": treatments or [],
+            "first_visit": True if first_visit is None else first_visit,
+        }
+    )
     try:
-        return Patient.model_validate(data)
+        patient = Patient.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
-        column = FIELD_COLUMNS.get(loc) or FIELD_COLUMNS.get(loc[:1]) or dotted(err["loc"])
-        column = cols.get(column, column)
-        message = (
-            "required but missing"
-            if err["type"] == "missing"
-            else err["msg"].removeprefix("Value error, ")
-        )
-        more = len(exc.errors()) - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''} in this row)"
-        raise RowError(column, message) from None
+        for err in exc.errors(include_url=False):
+            loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
+            column = FIELD_COLUMNS.get(loc) or FIELD_COLUMNS.get(loc[:1]) or dotted(err["loc"])
+            column = cols.get(column, column)
+            message = (
+                "required but missing"
+                if err["type"] == "missing"
+                else err["msg"].removeprefix("Value error, ")
+            )
+            problems.append(f"{column}: {message}")
+        patient = None
+    if problems or patient is None:
+        raise RowError("", "; ".join(problems))
+    return patient
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    """Leave out empty cells, so validation says "required but missing" for them."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 REQUIRED_COLUMNS = (
