@@ -295,3 +295,25 @@ def test_killed_run_leaves_no_partial_pdf(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert not list(out.glob(".*.part"))
     assert len(list(out.glob("*.pdf"))) == 8
+
+
+def test_every_problem_of_a_row_is_named(tmp_path: Path) -> None:
+    """An export from another system: semicolons, Y/N flags, local date formats, gaps."""
+    source = tmp_path / "export.csv"
+    source.write_text(
+        HEADER.replace(",", ";")
+        + "\nX2;A;B;1984-03-09;bad-email;en;01/12/2026 09:00;P;L;dry-needling;maybe"
+        + "\nX3;;B;1984-03-09;;en;2026-12-01 10:00;P;L;exercise-programmes;N\n",
+        encoding="utf-8",
+    )
+    result = build_batch(source, tmp_path / "out", kit=REPO_ROOT, jobs=1)
+    assert result.exit_code == 1
+    first, second = (e["error"] for e in result.manifest["entries"])
+    assert first == (
+        "row 1 (line 2): first_visit: 'maybe' is not true or false; "
+        "email: 'bad-email' is not an email address; "
+        "appointment_start: '01/12/2026 09:00' is not an ISO 8601 date and time, "
+        "e.g. 2026-12-01T09:30"
+    )
+    assert second == "row 2 (line 3): given_name: required but missing"
+    assert not list((tmp_path / "out").glob("*.pdf"))
