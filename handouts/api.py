@@ -12,9 +12,11 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuiltPDF, PacketBuilder
+from .check import measure_document
 from .config import Kit, load_kit
 from .context import local_start
-from .errors import OutputError
+from .errors import ContentError, OutputError
+from .library import Library
 from .output import atomic_write, safe_name, sha256
 from .patient import Patient, load_patient_source
 from .render import RenderOptions
@@ -102,17 +104,10 @@ def render_document(
 
 def list_documents(kit: Kit | str | Path | None = None) -> list[dict[str, object]]:
     """Every document of the kit (all languages), for ``handouts list``."""
-    from .library import Library
-
     kit_obj = kit if isinstance(kit, Kit) else load_kit(kit)
-    library = Library.for_kit(kit_obj)
-    docs, problems = library.all_documents()
+    docs, problems = Library.for_kit(kit_obj).all_documents()
     if problems:
-        from .errors import ContentError
-
         raise ContentError.from_problems(problems)
-    from .check import measure_document
-
     today = dt.date.today()
     rows: list[dict[str, object]] = []
     for doc in docs:

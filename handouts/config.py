@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from .errors import ConfigError, Problem
 from .sources import load_mapping
@@ -159,9 +159,6 @@ class Clinic(Model):
             raise ValueError(f"'{value}' is not a known locale, e.g. en_GB or en_US") from None
         return value
 
-    @model_validator(mode="after")
-    def _heading_font(self) -> Clinic:
-        return self
 
 
 @dataclass(frozen=True)
