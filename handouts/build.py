@@ -420,6 +420,7 @@ class PacketBuilder:
             pdf = combined.write_pdf(
                 pdf_tags=True,
                 pdf_forms=self.options.fillable,
+                pdf_variant=self.options.pdf_variant,
                 uncompressed_pdf=False,
             )
         return BuiltPDF(pdf, len(pages), tuple(records), language)

@@ -14,7 +14,7 @@ import click
 
 from . import __version__, api
 from .errors import HandoutsError
-from .render import RenderOptions
+from .render import PDF_VARIANTS, RenderOptions
 
 KIT_OPTION = click.option(
     "--kit",
@@ -28,6 +28,12 @@ KIT_OPTION = click.option(
 def render_options(f):  # type: ignore[no-untyped-def]
     f = click.option("--large-print", is_flag=True, help="Body text 16 pt or more.")(f)
     f = click.option("--fillable", is_flag=True, help="Consent forms with fillable PDF fields.")(f)
+    f = click.option(
+        "--pdf-variant",
+        type=click.Choice(PDF_VARIANTS),
+        default=None,
+        help="Also meet a PDF standard: PDF/A-3 for the archive copy, PDF/UA-1 for accessibility.",
+    )(f)
     return f
 
 
@@ -66,11 +72,12 @@ def packet(
     kit: Path | None,
     large_print: bool,
     fillable: bool,
+    pdf_variant: str | None,
     duplex: bool,
     as_json: bool,
 ) -> None:
     """Build one patient's packet from PATIENT_FILE (YAML or JSON)."""
-    options = RenderOptions(large_print=large_print, duplex=duplex, fillable=fillable)
+    options = RenderOptions(large_print, duplex, fillable, pdf_variant)
     _echo_written(api.build_packet(patient_file, out, kit, options), as_json)
 
 
@@ -95,10 +102,11 @@ def render(
     kit: Path | None,
     large_print: bool,
     fillable: bool,
+    pdf_variant: str | None,
     as_json: bool,
 ) -> None:
     """Render one document (DOC_ID such as dry-needling/consent), not personalised."""
-    options = RenderOptions(large_print=large_print, fillable=fillable)
+    options = RenderOptions(large_print, False, fillable, pdf_variant)
     _echo_written(api.render_document(doc_id, out, kit, language, options), as_json)
 
 
@@ -189,6 +197,7 @@ def batch(
     kit: Path | None,
     large_print: bool,
     fillable: bool,
+    pdf_variant: str | None,
     duplex: bool,
     as_json: bool,
 ) -> None:  # type: ignore[no-untyped-def]
@@ -198,7 +207,7 @@ def batch(
     Exit code 0 when every row succeeded, 1 when some failed, 2 when nothing could run."""
     from .batch import build_batch
 
-    options = RenderOptions(large_print=large_print, duplex=duplex, fillable=fillable)
+    options = RenderOptions(large_print, duplex, fillable, pdf_variant)
     bar = None
     progress = None
     if not as_json:

@@ -78,9 +78,17 @@ class _CollectWarnings(logging.Handler):
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """How to print: large print, duplex filler pages, fillable forms, a PDF standard."""
+
     large_print: bool = False
     duplex: bool = False
     fillable: bool = False
+    pdf_variant: str | None = None  # one of PDF_VARIANTS
+
+
+# PDF standards WeasyPrint can meet on top of our tagged output (DOMAIN.md: PDF/UA-1 for
+# accessibility, PDF/A-3 for the archive copy).
+PDF_VARIANTS = ("pdf/a-3u", "pdf/a-3b", "pdf/ua-1")
 
 
 def _css_string(text: str) -> str:
