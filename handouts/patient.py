@@ -63,6 +63,23 @@ class Patient(Model):
 
     _id_text = field_validator("id", mode="before")(as_text)
 
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_code(cls, value: object) -> object:
+        # exports write EN, en_GB or " en ": the code is the same
+        if isinstance(value, str):
+            primary, _, rest = value.strip().replace("_", "-").partition("-")
+            return primary.lower() + (f"-{rest}" if rest else "")
+        return value
+
+    @field_validator("treatments", mode="before")
+    @classmethod
+    def _treatment_list(cls, value: object) -> object:
+        # "dry-needling; manual-therapy" as one string, as exports and hand-written files have it
+        if isinstance(value, str):
+            return [t.strip() for t in value.replace(",", ";").split(";") if t.strip()]
+        return value
+
     @field_validator("date_of_birth", mode="before")
     @classmethod
     def _dob(cls, value: object) -> object:

@@ -47,3 +47,16 @@ def test_null_dates_and_lines() -> None:
 def test_duplicate_key_names_its_line() -> None:
     with pytest.raises(InputError, match=r"^t\.yaml:3: duplicate key 'a'$"):
         parse_yaml_text("a: 1\nb: 2\na: 3\n", Path("t.yaml"))
+
+
+def test_exported_spellings_are_understood(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        PATIENT.replace("language: no", "language: EN_gb").replace(
+            "treatments: [dry-needling]", "treatments: dry-needling; manual-therapy"
+        ),
+        encoding="utf-8",
+    )
+    patient = load_patient(path)
+    assert patient.language == "en-gb"
+    assert patient.treatments == ["dry-needling", "manual-therapy"]
