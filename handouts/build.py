@@ -36,7 +36,7 @@ from .context import (
     placeholders,
 )
 from .errors import ContentError, InputError, Problem, RenderError
-from .library import Library
+from .library import Library, same_language
 from .markup import inline
 from .output import safe_name
 from .patient import Patient
@@ -215,7 +215,7 @@ class PacketBuilder:
         in the clinic's language (clinic.yaml ``language``); a packet in another language needs
         its own (``letter.fr.html.j2``), never a silent fallback to the clinic's."""
         local = [n.removesuffix(".html.j2") + f".{language}.html.j2" for n in names]
-        return local + names if language == self.kit.clinic.language else local
+        return local + names if same_language(language, self.kit.clinic.language) else local
 
     def _template_names(self, doc: ContentDoc) -> list[str]:
         return self._localised(

@@ -40,7 +40,6 @@ COLUMN_KEYS = (
 )
 
 
-
 class Logo(Model):
     file: Text
     alt: Text
@@ -158,7 +157,6 @@ class Clinic(Model):
         except (UnknownLocaleError, ValueError):
             raise ValueError(f"'{value}' is not a known locale, e.g. en_GB or en_US") from None
         return value
-
 
 
 @dataclass(frozen=True)

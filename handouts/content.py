@@ -36,7 +36,6 @@ SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LANGUAGE = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 
 
-
 Text = Annotated[str, Field(min_length=1)]
 
 

@@ -22,6 +22,16 @@ from .content import (
 from .errors import ContentError, InputError, Problem
 
 
+def primary_language(tag: str) -> str:
+    """``en-GB`` -> ``en``."""
+    return tag.split("-", 1)[0].lower()
+
+
+def same_language(a: str, b: str) -> bool:
+    """Whether two language tags name the same language (regions may differ)."""
+    return primary_language(a) == primary_language(b)
+
+
 @dataclass
 class Library:
     """Content files of a kit, loaded on first use and cached."""
@@ -91,14 +101,22 @@ class Library:
             raise ContentError.from_problems(
                 [Problem("content", f"unknown document '{doc_id}'", hint=self._suggest(doc_id))]
             )
-        translated = self.files.get((topic, kind, language)) if language else None
-        if translated is not None:
-            return self._load(translated)
-        base = self.files.get((topic, kind, None))
-        if base is not None:
-            doc = self._load(base)
-            if language is None or doc.language == language:
-                return doc
+        if language is None:
+            base = self.files.get((topic, kind, None))
+            if base is not None:
+                return self._load(base)
+        else:
+            # exact tag first (en-GB), then the same language in any region (en)
+            for wanted in dict.fromkeys([language, primary_language(language)]):
+                translated = self.files.get((topic, kind, wanted))
+                if translated is not None:
+                    return self._load(translated)
+                base = self.files.get((topic, kind, None))
+                if base is not None and self._load(base).language.lower() == wanted.lower():
+                    return self._load(base)
+            for doc in self.variants(doc_id):
+                if same_language(doc.language, language):
+                    return doc
         available = sorted({d.language for d in self.variants(doc_id)})
         raise ContentError.from_problems(
             [

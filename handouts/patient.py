@@ -15,7 +15,6 @@ from .validation import Model, as_text, validate
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-
 class Name(Model):
     given: Text
     family: Text

@@ -87,3 +87,15 @@ def test_french_packet_with_french_templates(french_kit: Path) -> None:
     assert reader.trailer["/Root"]["/Lang"] == "fr"
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
     assert titles[1].startswith("Information leaflet: FR ")
+
+
+def test_regional_tag_takes_the_language_of_the_content(tmp_path: Path) -> None:
+    """A patient recorded as en-GB gets the English documents; the PDF says en-GB."""
+    patient = tmp_path / "p.yaml"
+    patient.write_text(PATIENT.replace("language: fr", "language: en_GB"), encoding="utf-8")
+    out = tmp_path / "o.pdf"
+    result = CliRunner().invoke(
+        cli, ["packet", str(patient), "-o", str(out), "--kit", str(REPO_ROOT)]
+    )
+    assert result.exit_code == 0, result.output
+    assert PdfReader(out).trailer["/Root"]["/Lang"] == "en-GB"
