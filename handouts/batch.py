@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -96,11 +97,19 @@ def column_names(kit: Kit) -> dict[str, str]:
     return {key: kit.clinic.columns.get(key, key) for key in COLUMN_KEYS}
 
 
+def header_key(name: object) -> str:
+    """A column name as compared: ``Patient ID``, ``patient-id`` and ``patient_id`` match."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
 def _lookup(values: dict[str, Any], column: str) -> Any:
     if column in values:
         return values[column]
-    lowered = {str(k).strip().lower(): v for k, v in values.items()}
-    return lowered.get(column.lower())
+    wanted = header_key(column)
+    for key, value in values.items():
+        if header_key(key) == wanted:
+            return value
+    return None
 
 
 def _blank(value: Any) -> bool:
@@ -189,11 +198,11 @@ def _check_columns(rows: list[RawRow], kit: Kit, source: str) -> None:
     single packet: say so once, with the columns it has, instead of failing every row."""
     if not rows or any(r.values.keys() != rows[0].values.keys() for r in rows):
         return
-    have = {str(k).strip().lower() for k in rows[0].values}
-    if "__invalid__" in have:
+    if "__invalid__" in rows[0].values:
         return
+    have = {header_key(k) for k in rows[0].values}
     cols = column_names(kit)
-    missing = [cols[k] for k in REQUIRED_COLUMNS if cols[k].lower() not in have]
+    missing = [cols[k] for k in REQUIRED_COLUMNS if header_key(cols[k]) not in have]
     if missing:
         raise InputError.from_problems(
             [

@@ -317,3 +317,13 @@ def test_every_problem_of_a_row_is_named(tmp_path: Path) -> None:
     )
     assert second == "row 2 (line 3): given_name: required but missing"
     assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+def test_header_spelling_from_other_systems(tmp_path: Path) -> None:
+    """`Patient ID`, `Given Name`... match patient_id, given_name without a mapping."""
+    header = ",".join(c.replace("_", " ").title() for c in HEADER.split(","))
+    source = tmp_path / "export.csv"
+    source.write_text(header + "\n" + ROWS["ok2"].replace(",en,", ",EN,") + "\n")
+    result = build_batch(source, tmp_path / "out", kit=REPO_ROOT, jobs=1)
+    assert result.exit_code == 0, result.manifest
+    assert header.startswith("Patient Id,Given Name,")
