@@ -127,6 +127,18 @@ def row_to_patient(raw: RawRow, kit: Kit) -> Patient:
         return None if _blank(value) else value
 
     problems: list[str] = []
+    parsed: dict[str, Any] = {}
+    failed: set[str] = set()  # columns already reported
+    for key, fmt in kit.clinic.input_formats.items():
+        value = get(key)
+        if isinstance(value, str):
+            try:
+                moment = dt.datetime.strptime(value.strip(), fmt)
+            except ValueError:
+                problems.append(f"{cols[key]}: '{value}' does not match the format {fmt}")
+                failed.add(cols[key])
+                continue
+            parsed[key] = moment.date() if key == "date_of_birth" else moment
     treatments = get("treatments")
     if isinstance(treatments, str):
         treatments = [t.strip() for t in treatments.replace(",", ";").split(";") if t.strip()]
@@ -144,12 +156,12 @@ def row_to_patient(raw: RawRow, kit: Kit) -> Patient:
         {
             "id": get("patient_id"),
             "name": _drop_none({"given": get("given_name"), "family": get("family_name")}),
-            "date_of_birth": get("date_of_birth"),
+            "date_of_birth": parsed.get("date_of_birth", get("date_of_birth")),
             "language": get("language") or kit.clinic.language,
             "email": get("email"),
             "appointment": _drop_none(
                 {
-                    "start": get("appointment_start"),
+                    "start": parsed.get("appointment_start", get("appointment_start")),
                     "practitioner": get("practitioner"),
                     "location": get("location"),
                 }
@@ -170,7 +182,8 @@ def row_to_patient(raw: RawRow, kit: Kit) -> Patient:
                 if err["type"] == "missing"
                 else err["msg"].removeprefix("Value error, ")
             )
-            problems.append(f"{column}: {message}")
+            if column not in failed:
+                problems.append(f"{column}: {message}")
         patient = None
     if problems or patient is None:
         raise RowError("", "; ".join(problems))

@@ -106,6 +106,8 @@ class Clinic(Model):
     large_print: bool = False
     reading_target: Annotated[float, Field(gt=0, le=20)] = 8.0
     columns: dict[str, Text] = {}
+    # strptime formats for batch input that is not ISO 8601, e.g. {date_of_birth: "%d/%m/%Y"}
+    input_formats: dict[Literal["date_of_birth", "appointment_start"], Text] = {}
     what_to_bring: list[Text] = [
         "this letter and any forms you have filled in",
         "a list of the medicines you take",
@@ -134,6 +136,14 @@ class Clinic(Model):
                 raise ValueError(
                     f"'{key}' is not a column; allowed: {', '.join(COLUMN_KEYS)}{hint}"
                 )
+        return value
+
+    @field_validator("input_formats")
+    @classmethod
+    def _strptime_formats(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, fmt in value.items():
+            if "%" not in fmt:
+                raise ValueError(f"{key}: '{fmt}' is not a date format such as %d/%m/%Y")
         return value
 
     @field_validator("timezone")

@@ -327,3 +327,28 @@ def test_header_spelling_from_other_systems(tmp_path: Path) -> None:
     result = build_batch(source, tmp_path / "out", kit=REPO_ROOT, jobs=1)
     assert result.exit_code == 0, result.manifest
     assert header.startswith("Patient Id,Given Name,")
+
+
+def test_input_formats_for_non_iso_exports(tmp_path: Path) -> None:
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    shutil.copy(REPO_ROOT / "clinic.yaml", kit / "clinic.yaml")
+    shutil.copytree(REPO_ROOT / "assets", kit / "assets")
+    with (kit / "clinic.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            'input_formats:\n  date_of_birth: "%d/%m/%Y"\n  appointment_start: "%d/%m/%Y %H:%M"\n'
+        )
+    good = (
+        ROWS["ok2"]
+        .replace("1961-02-03", "03/02/1961")
+        .replace("2026-12-01T10:00:00", "01/12/2026 10:00")
+    )
+    bad = good.replace("B-002", "B-007").replace("03/02/1961", "1961-02-03")
+    source = tmp_path / "export.csv"
+    source.write_text("\n".join([HEADER, good, bad]) + "\n", encoding="utf-8")
+    result = build_batch(source, tmp_path / "out", kit=kit, jobs=1)
+    ok, failed = result.manifest["entries"]
+    assert ok["status"] == "ok" and ok["appointment_start"] == "2026-12-01T10:00:00"
+    assert failed["error"] == (
+        "row 2 (line 3): date_of_birth: '1961-02-03' does not match the format %d/%m/%Y"
+    )
