@@ -104,6 +104,14 @@ letter_signoff: The clinic team   # who signs the cover letter
 # what_to_bring:
 #   - this letter and any forms you have filled in
 #   - a list of the medicines you take
+
+# Batch input from another system: rename its columns, read its date formats.
+# columns:
+#   patient_id: MRN
+#   given_name: First Name
+# input_formats:
+#   date_of_birth: "%d/%m/%Y"
+#   appointment_start: "%d/%m/%Y %H:%M"
 """
 
 
