@@ -28,6 +28,8 @@ demo: $(STAMP)
 	$(BIN)/handouts demo
 
 test: $(STAMP)
+	$(BIN)/ruff check handouts tests bench
+	$(BIN)/mypy handouts
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

@@ -23,27 +23,69 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GIVEN = ["Zoë", "Δημήτριος", "Ольга", "Nguyễn Thị", "Siobhán", "Jürgen", "Amélie", "Łucja", "Sam", "Priya"]
-FAMILY = ["Łukasiewicz-Ó Briain", "Παπαδόπουλος", "Иванова", "Trần", "O'Connor", "Müller", "Dubois", "Nowak", "Smith", "Raman"]
+GIVEN = [
+    "Zoë",
+    "Δημήτριος",
+    "Ольга",
+    "Nguyễn Thị",
+    "Siobhán",
+    "Jürgen",
+    "Amélie",
+    "Łucja",
+    "Sam",
+    "Priya",
+]
+FAMILY = [
+    "Łukasiewicz-Ó Briain",
+    "Παπαδόπουλος",
+    "Иванова",
+    "Trần",
+    "O'Connor",
+    "Müller",
+    "Dubois",
+    "Nowak",
+    "Smith",
+    "Raman",
+]
 
 
 def write_appointments(path: Path, count: int, mix: str) -> None:
     rng = random.Random(7)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["patient_id", "given_name", "family_name", "date_of_birth", "email", "language",
-                         "appointment_start", "practitioner", "location", "treatments", "first_visit"])
+        writer.writerow(
+            [
+                "patient_id",
+                "given_name",
+                "family_name",
+                "date_of_birth",
+                "email",
+                "language",
+                "appointment_start",
+                "practitioner",
+                "location",
+                "treatments",
+                "first_visit",
+            ]
+        )
         for i in range(count):
             minutes = 8 * 60 + (i * 5) % (10 * 60)
             treatments = "dry-needling" if mix == "first-visit" else "exercise-programmes"
-            writer.writerow([
-                f"B-{i:05d}", rng.choice(GIVEN), rng.choice(FAMILY),
-                f"{rng.randint(1940, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                f"patient{i}@example.org", "en",
-                f"2026-12-01T{minutes // 60:02d}:{minutes % 60:02d}:00",
-                "Sam Okafor, Physiotherapist", "Room 2", treatments,
-                "true" if mix == "first-visit" else "false",
-            ])
+            writer.writerow(
+                [
+                    f"B-{i:05d}",
+                    rng.choice(GIVEN),
+                    rng.choice(FAMILY),
+                    f"{rng.randint(1940, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    f"patient{i}@example.org",
+                    "en",
+                    f"2026-12-01T{minutes // 60:02d}:{minutes % 60:02d}:00",
+                    "Sam Okafor, Physiotherapist",
+                    "Room 2",
+                    treatments,
+                    "true" if mix == "first-visit" else "false",
+                ]
+            )
 
 
 def naive(appointments: Path, sample: int) -> tuple[float, int]:
@@ -128,9 +170,21 @@ def main() -> None:
         handouts = Path(sys.executable).with_name("handouts")
         start = time.perf_counter()
         proc = subprocess.run(
-            [str(handouts), "batch", str(appointments), "--kit", str(ROOT), "--out", str(out),
-             "-j", str(args.j), "--json"],
-            capture_output=True, text=True, check=False,
+            [
+                str(handouts),
+                "batch",
+                str(appointments),
+                "--kit",
+                str(ROOT),
+                "--out",
+                str(out),
+                "-j",
+                str(args.j),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         batch_seconds = time.perf_counter() - start
         if proc.returncode != 0:
@@ -145,14 +199,20 @@ def main() -> None:
     batch_rate = len(entries) / batch_seconds
     naive_rate = 1 / naive_seconds
     print(f"packets: {len(entries)} ({args.mix}, {pages} pages each), batch -j {args.j}")
-    print(f"batch:   {batch_seconds:.1f} s wall, {batch_rate:.2f} packets/s, "
-          f"{batch_rate * pages:.0f} pages/s (includes start-up)")
-    print(f"naive:   {naive_seconds * 1000:.0f} ms a packet, {naive_rate:.2f} packets/s "
-          f"(sample of {args.naive}, one process)")
+    print(
+        f"batch:   {batch_seconds:.1f} s wall, {batch_rate:.2f} packets/s, "
+        f"{batch_rate * pages:.0f} pages/s (includes start-up)"
+    )
+    print(
+        f"naive:   {naive_seconds * 1000:.0f} ms a packet, {naive_rate:.2f} packets/s "
+        f"(sample of {args.naive}, one process)"
+    )
     print(f"ratio:   {batch_rate / naive_rate:.1f}x")
     print(f"memory:  {peak_mb:.0f} MB peak in one process (largest of batch and workers)")
-    print(f"size:    {sum(sizes) / len(sizes) / 1024:.0f} KB a packet on average, "
-          f"{sum(sizes) / len(sizes) / 1024 / pages:.1f} KB a page")
+    print(
+        f"size:    {sum(sizes) / len(sizes) / 1024:.0f} KB a packet on average, "
+        f"{sum(sizes) / len(sizes) / 1024 / pages:.1f} KB a page"
+    )
     print(merge_comparison())
 
 
