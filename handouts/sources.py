@@ -54,7 +54,17 @@ _UniqueKeyLoader.yaml_implicit_resolvers = {
 }
 
 
-def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
+MAX_BYTES = 20 * 1024 * 1024  # no patient, config or appointments file comes near this
+MAX_VALUES = 200_000  # values after YAML aliases are expanded ("billion laughs")
+MAX_DEPTH = 50
+
+
+def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _problem(path, node, f"more than {MAX_VALUES:,} values (YAML aliases expanding?)")
+    if len(loc) > MAX_DEPTH:
+        raise _problem(path, node, f"nested more than {MAX_DEPTH} levels deep")
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -67,10 +77,13 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
             if key in result:
                 raise _problem(path, key_node, f"duplicate key '{key}'")
             lines[loc + (key,)] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, loc + (key,), lines, path)
+            result[key] = _build(value_node, loc + (key,), lines, path, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, loc + (index,), lines, path) for index, item in enumerate(node.value)]
+        return [
+            _build(item, loc + (index,), lines, path, budget)
+            for index, item in enumerate(node.value)
+        ]
     try:
         return _UniqueKeyLoader.construct_object(_loader_for_flatten, node, deep=True)
     except ValueError:
@@ -97,20 +110,29 @@ _loader_for_flatten = _UniqueKeyLoader("")
 
 def parse_yaml_text(text: str, path: Path) -> Loaded:
     """Parse YAML (or JSON, which YAML reads) text into data and a line map."""
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError.from_problems(
+            [Problem(path, "contains a NUL byte: not a text file", line)]
+        )
     try:
         node = yaml.compose(text, Loader=_UniqueKeyLoader)
+    except RecursionError:
+        raise InputError.from_problems([Problem(path, "nested too deep")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        at = mark.line + 1 if mark else None
         reason = exc.problem or str(exc)
-        raise InputError.from_problems([Problem(path, f"not valid YAML: {reason}", line)]) from None
+        raise InputError.from_problems([Problem(path, f"not valid YAML: {reason}", at)]) from None
     except yaml.YAMLError as exc:
         raise InputError.from_problems([Problem(path, f"not valid YAML: {exc}")]) from None
     if node is None:
         return Loaded(path, None, {(): 1})
     lines: dict[Loc, int] = {}
     try:
-        data = _build(node, (), lines, path)
+        data = _build(node, (), lines, path, [MAX_VALUES])
+    except RecursionError:
+        raise InputError.from_problems([Problem(path, "nested too deep")]) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise InputError.from_problems(
@@ -122,13 +144,31 @@ def parse_yaml_text(text: str, path: Path) -> Loaded:
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (a byte-order mark is allowed), or fail with a clear error."""
     try:
-        raw = path.read_bytes()
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise InputError.from_problems(
+                [Problem(path, f"larger than {MAX_BYTES // 1024 // 1024} MB: not an input file")]
+            )
+        with path.open("rb") as handle:  # a device such as /dev/zero never ends: cap the read
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise InputError.from_problems(
+                [Problem(path, f"larger than {MAX_BYTES // 1024 // 1024} MB: not an input file")]
+            )
     except FileNotFoundError:
         raise InputError.from_problems([Problem(path, "file not found")]) from None
     except IsADirectoryError:
         raise InputError.from_problems([Problem(path, "is a folder, expected a file")]) from None
     except OSError as exc:
         raise InputError.from_problems([Problem(path, f"cannot read: {exc.strerror}")]) from None
+    return decode_text(raw, path)
+
+
+def decode_text(raw: bytes, path: Path | str) -> str:
+    """UTF-8 (with or without a byte-order mark), or a clear error naming the line."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and b"\x00" in raw[:4]):
+        raise InputError.from_problems(
+            [Problem(path, "looks like UTF-16 text; save the file as UTF-8", 1)]
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -148,6 +188,9 @@ def load_mapping(path: Path) -> Loaded:
             raise InputError.from_problems(
                 [Problem(path, f"not valid JSON: {exc.msg}", exc.lineno)]
             ) from None
+        except (ValueError, RecursionError) as exc:  # huge numbers, absurd nesting
+            reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
+            raise InputError.from_problems([Problem(path, f"not valid JSON: {reason}")]) from None
     loaded = parse_yaml_text(text, path)
     if not isinstance(loaded.data, dict):
         found = "nothing" if loaded.data is None else type(loaded.data).__name__

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateError
 
@@ -42,7 +43,13 @@ class KitLoader(jinja2.BaseLoader):
         for folder in self.search_path(template):
             path = folder / name
             if path.is_file():
-                source = path.read_text(encoding="utf-8")
+                # a symlink may not lead out of the templates folder (to /etc/passwd, say)
+                if folder.resolve() not in path.resolve().parents:
+                    raise TemplateError(f"{path}: refused: it points outside {folder}")
+                try:
+                    source = path.read_text(encoding="utf-8")
+                except UnicodeDecodeError:
+                    raise TemplateError(f"{path}: not a UTF-8 text template") from None
                 return source, str(path), _up_to_date(path, path.stat().st_mtime)
         raise jinja2.TemplateNotFound(template)
 
@@ -61,7 +68,9 @@ def _up_to_date(path: Path, mtime: float) -> Callable[[], bool]:
 def make_environment(
     kit_dirs: Sequence[Path], builtin_dir: Path, filters: dict[str, Any] | None = None
 ) -> jinja2.Environment:
-    env = jinja2.Environment(
+    # Sandboxed: a kit's template may use the context, never reach Python internals
+    # ({{ cycler.__init__.__globals__.os }} and the like).
+    env = SandboxedEnvironment(
         loader=KitLoader(kit_dirs, builtin_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -108,6 +117,11 @@ def render_template(template: jinja2.Template, **context: Any) -> str:
         ) from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_where(exc, template)}: {exc}") from None
+    except RecursionError:
+        raise TemplateError(
+            f"{template.filename or template.name}: templates extend or include each other "
+            "in a loop"
+        ) from None
 
 
 def _where(exc: BaseException, template: jinja2.Template) -> str:
