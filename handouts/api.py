@@ -15,7 +15,7 @@ from .build import BuiltPDF, PacketBuilder
 from .check import measure_document
 from .config import Kit, load_kit
 from .context import local_start
-from .errors import ContentError, OutputError
+from .errors import ContentError, OutputError, OutputPathError
 from .library import Library
 from .output import atomic_write, safe_name, sha256
 from .patient import Patient, load_patient_source
@@ -51,10 +51,19 @@ def default_output_dir() -> Path:
 
 
 def _check_target(out: Path) -> Path:
-    if out.exists() and out.is_dir():
-        raise OutputError(f"{out}: is a folder; give a file name ending in .pdf")
-    if out.suffix.lower() != ".pdf":
-        raise OutputError(f"{out}: the output file name must end in .pdf")
+    """Refuse an unusable output path before rendering anything."""
+    if out.suffix.lower() != ".pdf" or out.name == ".pdf":
+        raise OutputPathError(f"{out}: the output file name must end in .pdf")
+    if len(out.name.encode("utf-8")) > 240:
+        raise OutputPathError(f"{out.name[:40]}...: the output file name is too long")
+    try:
+        if out.is_dir():
+            raise OutputPathError(f"{out}: is a folder; give a file name ending in .pdf")
+        parent = next((p for p in out.parents if p.exists()), None)
+    except OSError as exc:
+        raise OutputPathError(f"{out}: cannot use this path: {exc.strerror}") from None
+    if parent is not None and not parent.is_dir():
+        raise OutputPathError(f"{out}: {parent} is a file, not a folder")
     return out
 
 

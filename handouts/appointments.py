@@ -77,17 +77,24 @@ def _json_rows(text: str, name: str) -> list[RawRow]:
         raise InputError.from_problems(
             [Problem(name, f"not valid JSON: {exc.msg}", exc.lineno)]
         ) from None
+    except (ValueError, RecursionError) as exc:  # huge numbers, absurd nesting
+        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError.from_problems([Problem(name, f"not valid JSON: {reason}")]) from None
     if not isinstance(data, list):
         raise InputError.from_problems(
             [Problem(name, "a JSON appointments file must be an array of objects", 1)]
         )
     return [
-        RawRow(i, None, item if isinstance(item, dict) else {"__invalid__": item})
+        RawRow(i, None, item if isinstance(item, dict) else {"__invalid__": _not_object(item)})
         for i, item in enumerate(data, 1)
     ]
 
 
 def _jsonl_rows(text: str, name: str) -> list[RawRow]:
+    if not text.strip():
+        raise InputError.from_problems(
+            [Problem(name, "the file is empty: expected one JSON object a line", 1)]
+        )
     rows: list[RawRow] = []
     for line_no, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -96,12 +103,18 @@ def _jsonl_rows(text: str, name: str) -> list[RawRow]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             item = {"__invalid__": f"not valid JSON: {exc.msg}"}
-        rows.append(
-            RawRow(
-                len(rows) + 1, line_no, item if isinstance(item, dict) else {"__invalid__": item}
-            )
-        )
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
+            item = {"__invalid__": f"not valid JSON: {reason}"}
+        if not isinstance(item, dict):
+            item = {"__invalid__": _not_object(item)}
+        rows.append(RawRow(len(rows) + 1, line_no, item))
     return rows
+
+
+def _not_object(item: object) -> str:
+    kind = "nothing" if item is None else type(item).__name__
+    return f"expected an object with the appointment's fields, found {kind}"
 
 
 def _csv_rows(text: str, name: str) -> list[RawRow]:
@@ -113,7 +126,8 @@ def _csv_rows(text: str, name: str) -> list[RawRow]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
         delimiter = "\t"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unclosed quote is an error, not a cell that silently swallows later rows
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -132,7 +146,12 @@ def _csv_rows(text: str, name: str) -> list[RawRow]:
         except StopIteration:
             break
         except csv.Error as exc:
-            rows.append(RawRow(len(rows) + 1, line_no, {"__invalid__": f"not valid CSV: {exc}"}))
+            reason = str(exc)
+            if "unexpected end of data" in reason:
+                reason += " (a quote opened here is never closed; the rows after it are lost)"
+            rows.append(RawRow(len(rows) + 1, line_no, {"__invalid__": f"not valid CSV: {reason}"}))
+            if "unexpected end of data" in str(exc):
+                break
             continue
         if not any(cell.strip() for cell in record):
             continue

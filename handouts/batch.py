@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -26,7 +27,7 @@ from .appointments import Format, RawRow, parse_rows, read_source
 from .build import PacketBuilder
 from .config import COLUMN_KEYS, Kit, load_kit
 from .context import local_start
-from .errors import HandoutsError, InputError, Problem
+from .errors import HandoutsError, InputError, OutputPathError, Problem
 from .output import atomic_write, safe_name, sha256
 from .patient import Patient
 from .render import RenderOptions
@@ -247,10 +248,13 @@ def _render_job(job: Job) -> dict[str, Any]:
     try:
         built = _WORKER_BUILDER.build_packet(job.patient)
         atomic_write(job.path, built.pdf)
-    except HandoutsError as exc:
-        return {"row": job.row, "status": "error", "error": exc.format_message()}
     except Exception as exc:  # a render crash in one row must not stop the others
-        return {"row": job.row, "status": "error", "error": f"render failed: {exc}"}
+        # a packet an earlier run wrote for this appointment is now out of date
+        job.path.unlink(missing_ok=True)
+        message = (
+            exc.format_message() if isinstance(exc, HandoutsError) else f"render failed: {exc}"
+        )
+        return {"row": job.row, "status": "error", "error": message}
     return {
         "row": job.row,
         "status": "ok",
@@ -297,6 +301,33 @@ def _warm(builder: PacketBuilder, jobs: list[Job]) -> None:
                     builder.static_document(doc)
         except HandoutsError:
             continue  # reported per row when the row renders
+
+
+def _remove_stale(out: Path, failed: list[RawRow], kit: Kit, keep: set[Path]) -> None:
+    """A row that fails now may have a packet from an earlier run of the same batch: remove
+    it, so nobody prints a packet the manifest does not vouch for."""
+    cols = column_names(kit)
+    for raw in failed:
+        patient_id = _text(_lookup(raw.values, cols["patient_id"]))
+        start = _text(_lookup(raw.values, cols["appointment_start"]))
+        if not patient_id or not start:
+            continue
+        moment: dt.datetime | None
+        try:
+            moment = dt.datetime.fromisoformat(start.strip())
+        except ValueError:
+            fmt = kit.clinic.input_formats.get("appointment_start")
+            try:
+                moment = dt.datetime.strptime(start.strip(), fmt) if fmt else None
+            except ValueError:
+                moment = None
+        if moment is None or not 2000 <= moment.year <= 2200:
+            continue
+        zone = ZoneInfo(kit.clinic.timezone)
+        local = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+        stale = out / f"{local:%Y-%m-%d_%H%M}_{safe_name(patient_id)}.pdf"
+        if stale not in keep:  # a duplicate row's file belongs to the row it duplicates
+            stale.unlink(missing_ok=True)
 
 
 def _clean_partials(out_dir: Path) -> None:
@@ -351,6 +382,9 @@ def build_batch(
                 entry, raw, kit_obj, detail.replace(problem.key, column, 1) if problem else detail
             )
             continue
+        except Exception as exc:  # whatever a row holds, it must not stop the others
+            entries[raw.row] = _error_entry(entry, raw, kit_obj, f"cannot read this row: {exc}")
+            continue
         local_day = local_start(patient, kit_obj).date()
         if date is not None and local_day != date:
             continue
@@ -386,10 +420,16 @@ def build_batch(
         }
         todo.append(Job(raw.row, patient, out / name))
 
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError(f"{out}: cannot use as the output folder: {exc.strerror}") from None
+    failed_rows = [r for r in raw_rows if entries.get(r.row, {}).get("status") == "error"]
+    _remove_stale(out, failed_rows, kit_obj, {job.path for job in todo})
     _clean_partials(out)
     _warm(builder, todo)
-    workers = max(1, jobs or os.cpu_count() or 1)
+    # never more workers than packets to make, nor far more than the cores can run
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo), 4 * (os.cpu_count() or 1)))
     done = 0
     for result in _run(todo, builder, workers):
         entries[result["row"]].update(result)

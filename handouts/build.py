@@ -36,6 +36,7 @@ from .context import (
     placeholders,
 )
 from .errors import ContentError, InputError, Problem, RenderError
+from .fetcher import ResourceRefused
 from .library import Library, same_language
 from .markup import inline
 from .output import safe_name
@@ -416,11 +417,14 @@ class PacketBuilder:
         first = parts[0].rendered
         combined = first.copy(pages)
         combined.metadata = metadata
-        with fixed_font_timestamp(metadata.created):
-            pdf = combined.write_pdf(
-                pdf_tags=True,
-                pdf_forms=self.options.fillable,
-                pdf_variant=self.options.pdf_variant,
-                uncompressed_pdf=False,
-            )
+        try:
+            with fixed_font_timestamp(metadata.created):
+                pdf = combined.write_pdf(
+                    pdf_tags=True,
+                    pdf_forms=self.options.fillable,
+                    pdf_variant=self.options.pdf_variant,
+                    uncompressed_pdf=False,
+                )
+        except ResourceRefused as exc:  # e.g. an attachment link in a kit template
+            raise RenderError(str(exc)) from None
         return BuiltPDF(pdf, len(pages), tuple(records), language)

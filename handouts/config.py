@@ -7,6 +7,7 @@ and ``assets/``; its files override the default kit's file by file. Relative pat
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +142,12 @@ class Clinic(Model):
     @field_validator("input_formats")
     @classmethod
     def _strptime_formats(cls, value: dict[str, str]) -> dict[str, str]:
+        sample = dt.datetime(2026, 12, 1, 9, 30)
         for key, fmt in value.items():
+            try:  # a format must read back what it writes, e.g. %d/%m/%Y %H:%M
+                dt.datetime.strptime(sample.strftime(fmt), fmt)
+            except ValueError:
+                raise ValueError(f"{key}: '{fmt}' is not a date format such as %d/%m/%Y") from None
             if "%" not in fmt:
                 raise ValueError(f"{key}: '{fmt}' is not a date format such as %d/%m/%Y")
         return value
@@ -205,6 +211,22 @@ class Kit:
         return self.root.resolve() == self.default_root.resolve()
 
 
+# The first bytes of the files a kit may name (a text file renamed .ttf prints nothing).
+FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"wOFF", b"wOF2")
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"<svg", b"<?xml")
+
+
+def _looks_like(path: Path, signatures: tuple[bytes, ...]) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    if b"<svg" in signatures and path.suffix.lower() == ".svg":
+        return b"<svg" in head or head.lstrip().startswith(b"<?xml")
+    return head.startswith(signatures)
+
+
 def default_kit_root() -> Path:
     """The default kit: inside the installed package, or the repository root in a checkout."""
     package = Path(__file__).resolve().parent
@@ -259,11 +281,13 @@ def load_kit(explicit: str | Path | None = None) -> Kit:
                     "logo.file",
                 )
             )
-        elif logo.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
+        elif logo.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg") or not _looks_like(
+            logo, IMAGE_SIGNATURES
+        ):
             problems.append(
                 Problem(
                     config_path,
-                    "logo must be SVG, PNG or JPEG",
+                    f"{logo.name} is not an SVG, PNG or JPEG image",
                     loaded.line_of(("logo", "file")),
                     "logo.file",
                 )
@@ -287,11 +311,13 @@ def load_kit(explicit: str | Path | None = None) -> Kit:
                         ".".join(key),
                     )
                 )
-            elif path.suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
+            elif path.suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2") or not _looks_like(
+                path, FONT_SIGNATURES
+            ):
                 problems.append(
                     Problem(
                         config_path,
-                        "font files must be TTF, OTF or WOFF",
+                        f"{path.name} is not a TTF, OTF or WOFF font file",
                         loaded.line_of(key),
                         ".".join(key),
                     )

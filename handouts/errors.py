@@ -108,3 +108,10 @@ class OutputError(HandoutsError):
     """Raised when the output file cannot be written."""
 
     exit_code = 1
+
+
+class OutputPathError(OutputError):
+    """Raised before any rendering when the output path given cannot be used (a folder, not
+    ``.pdf``, a parent that is a file, a name too long): a usage error."""
+
+    exit_code = 2

@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .errors import PatientError
 from .sources import Loaded, load_mapping
 from .validation import Model, as_text, validate
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+# Bidi overrides, embeddings and isolates can make "P-\u202e321" print as "P-123": an ID or
+# name on a medical record must read as it is stored.
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain_text(value: str) -> str:
+    """Refuse control characters and bidi overrides; allow every script, and the zero-width
+    joiners some scripts need."""
+    for char in value:
+        if char in _BIDI_CONTROLS:
+            raise ValueError(
+                f"contains the invisible direction control U+{ord(char):04X}, which can make "
+                "it print differently from how it is stored"
+            )
+        if unicodedata.category(char) == "Cc":
+            raise ValueError(f"contains the control character U+{ord(char):04X}")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(plain_text)]
 
 
 class Name(Model):
@@ -30,6 +50,13 @@ class Appointment(Model):
     start: dt.datetime
     practitioner: Text
     location: Text
+
+    @field_validator("start")
+    @classmethod
+    def _plausible(cls, value: dt.datetime) -> dt.datetime:
+        if not 2000 <= value.year <= 2200:
+            raise ValueError(f"{value.isoformat()} is not a plausible appointment time")
+        return value
 
     @field_validator("start", mode="before")
     @classmethod
@@ -58,7 +85,10 @@ class Patient(Model):
     treatments: list[Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]] = []
     first_visit: bool = True
     interpreter: bool = False
-    special_requirements: str | None = None
+    # printed in the identification panel at the top of consent page 1: keep it short
+    special_requirements: (
+        Annotated[str, Field(max_length=160), AfterValidator(plain_text)] | None
+    ) = None
 
     _id_text = field_validator("id", mode="before")(as_text)
 
@@ -110,9 +140,7 @@ class Patient(Model):
     @field_validator("id")
     @classmethod
     def _printable_id(cls, value: str) -> str:
-        if any(ord(c) < 32 for c in value):
-            raise ValueError("must not contain control characters")
-        return value
+        return plain_text(value)
 
     @model_validator(mode="after")
     def _unique_treatments(self) -> Patient:

@@ -120,7 +120,8 @@ def problems_from(exc: ValidationError, model: type[BaseModel], loaded: Loaded) 
             if kind not in ("value_error", "assertion_error") and "input" in err:
                 given = err["input"]
                 if isinstance(given, str | int | float) and not isinstance(given, bool):
-                    message = f"{given!r}: {message[0].lower() + message[1:]}"
+                    shown = given if len(str(given)) <= 60 else f"{str(given)[:57]}..."
+                    message = f"{shown!r}: {message[0].lower() + message[1:]}"
         key = dotted(loc)
         if (key, message) in seen:
             continue

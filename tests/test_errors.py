@@ -255,7 +255,7 @@ def test_output_must_be_a_pdf_file(tmp_path: Path, target: str) -> None:
     patient = tmp_path / "patient.yaml"
     patient.write_text(PATIENT, encoding="utf-8")
     result = invoke("packet", patient, "-o", tmp_path / target)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # a usage error, found before rendering
     assert "Traceback" not in result.output
     assert "is a folder" in result.output or "must end in .pdf" in result.output
     assert not (tmp_path / "packet.txt").exists()
