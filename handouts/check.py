@@ -242,7 +242,9 @@ def _body_size_problems(kit: Kit) -> list[Problem]:
         if css is None or not css.is_file():
             continue
         blank = lambda m: re.sub(r"[^\n]", " ", m.group())  # noqa: E731  (keeps line numbers)
-        text = re.sub(r"/\*.*?\*/", blank, css.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(
+            r"/\*.*?\*/", blank, css.read_text(encoding="utf-8", errors="replace"), flags=re.S
+        )
         for rule in re.finditer(r"([^{};]*)\{([^{}]*)\}", text):
             on_body = re.search(r"(?:^|[\s,])(?:html|body|:root)(?=$|[\s,])", rule[1])
             for decl in _BODY_SIZE.finditer(rule[2]):

@@ -198,6 +198,11 @@ class Kit:
         """A path from clinic.yaml, relative to the kit folder."""
         return (self.root / relative).resolve()
 
+    def holds(self, path: Path) -> bool:
+        """Whether ``path`` (resolved) lies inside the kit or the default kit."""
+        resolved = path.resolve()
+        return any(resolved == r.resolve() or r.resolve() in resolved.parents for r in self.roots)
+
     def find_file(self, name: str, subfolder: str) -> Path | None:
         """The kit's own file if it has one, else the default kit's."""
         for folder in self.folders(subfolder):
@@ -211,6 +216,8 @@ class Kit:
         return self.root.resolve() == self.default_root.resolve()
 
 
+# Font families handouts ships whole (render.py holds their files).
+BUNDLED_FAMILIES = frozenset({"Atkinson Hyperlegible"})
 # The first bytes of the files a kit may name (a text file renamed .ttf prints nothing).
 FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"wOFF", b"wOF2")
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"<svg", b"<?xml")
@@ -272,7 +279,16 @@ def load_kit(explicit: str | Path | None = None) -> Kit:
     problems = []
     if clinic.logo is not None:
         logo = kit.resolve(clinic.logo.file)
-        if not logo.is_file():
+        if not kit.holds(logo):
+            problems.append(
+                Problem(
+                    config_path,
+                    f"{logo} is outside the kit; put the logo in the kit's assets/ folder",
+                    loaded.line_of(("logo", "file")),
+                    "logo.file",
+                )
+            )
+        elif not logo.is_file():
             problems.append(
                 Problem(
                     config_path,
@@ -294,6 +310,16 @@ def load_kit(explicit: str | Path | None = None) -> Kit:
             )
     for role in ("body", "heading"):
         font = getattr(clinic.fonts, role)
+        if font is not None and font.files is None and font.family not in BUNDLED_FAMILIES:
+            problems.append(
+                Problem(
+                    config_path,
+                    f"'{font.family}' is not bundled: give its files (regular, bold, italic, "
+                    f"bold_italic) in the kit, or use {', '.join(sorted(BUNDLED_FAMILIES))}",
+                    loaded.line_of(("fonts", role, "family")),
+                    f"fonts.{role}.family",
+                )
+            )
         if font is None or font.files is None:
             continue
         for style in ("regular", "bold", "italic", "bold_italic"):
@@ -302,7 +328,16 @@ def load_kit(explicit: str | Path | None = None) -> Kit:
                 continue
             path = kit.resolve(rel)
             key = ("fonts", role, "files", style)
-            if not path.is_file():
+            if not kit.holds(path):
+                problems.append(
+                    Problem(
+                        config_path,
+                        f"{path} is outside the kit; copy the font into the kit's assets/fonts/",
+                        loaded.line_of(key),
+                        ".".join(key),
+                    )
+                )
+            elif not path.is_file():
                 problems.append(
                     Problem(
                         config_path,

@@ -18,7 +18,7 @@ import fontpkg_noto_sans_thai as noto_thai
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from .config import Font, Kit
+from .config import BUNDLED_FAMILIES, Font, Kit
 from .errors import RenderError
 from .fetcher import KitFetcher, ResourceRefused
 
@@ -30,6 +30,7 @@ BUNDLED_FONTS: dict[str, dict[str, Path]] = {
         "bold_italic": atkinson.ROOT / "files" / "AtkinsonHyperlegible-BoldItalic.ttf",
     },
 }
+assert set(BUNDLED_FONTS) == set(BUNDLED_FAMILIES)
 FALLBACK_FAMILY = "DejaVu Sans"
 
 
