@@ -15,7 +15,7 @@ from .build import BuiltPDF, PacketBuilder
 from .check import measure_document
 from .config import Kit, load_kit
 from .context import local_start
-from .errors import ContentError, OutputError, OutputPathError
+from .errors import ContentError, OutputError, OutputPathError, Problem
 from .library import Library
 from .output import atomic_write, safe_name, sha256
 from .patient import Patient, load_patient_source
@@ -82,6 +82,16 @@ def build_packet(
     else:
         patient_obj, loaded = load_patient_source(Path(patient))
         builder.library.check_treatments(list(patient_obj.treatments), loaded.path, loaded.line_of)
+        try:
+            builder.packet_documents(patient_obj)
+        except ContentError as exc:  # say which line of the patient file asked for it
+            where = Problem(
+                loaded.path,
+                f"the packet needs every document in '{patient_obj.language}'",
+                loaded.line_of(("language",)),
+                "language",
+            )
+            raise ContentError.from_problems([where, *exc.problems]) from None
     if out is None:
         target = default_output_dir() / packet_file_name(patient_obj, kit_obj)
     else:

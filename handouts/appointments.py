@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,11 @@ def read_source(source: str | Path) -> tuple[str, str]:
             raise InputError.from_problems([Problem("<stdin>", "not UTF-8 text")]) from None
     path = Path(source)
     return read_text(path), str(path)
+
+
+def header_key(name: object) -> str:
+    """A column name as compared: ``Patient ID``, ``patient-id`` and ``patient_id`` match."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
 def sniff_format(text: str, name: str) -> Format:
@@ -133,10 +139,17 @@ def _csv_rows(text: str, name: str) -> list[RawRow]:
     except csv.Error as exc:
         raise InputError.from_problems([Problem(name, f"not valid CSV: {exc}", 1)]) from None
     header = [h.strip() for h in header]
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    keys = [header_key(h) for h in header]
+    dupes = sorted({h for h, k in zip(header, keys, strict=True) if k and keys.count(k) > 1})
     if dupes:
         raise InputError.from_problems(
-            [Problem(name, f"column names must be unique: {', '.join(dupes)}", 1)]
+            [
+                Problem(
+                    name,
+                    f"column names must be unique (case and spaces aside): {', '.join(dupes)}",
+                    1,
+                )
+            ]
         )
     rows: list[RawRow] = []
     while True:

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from . import __version__
-from .appointments import Format, RawRow, parse_rows, read_source
+from .appointments import Format, RawRow, header_key, parse_rows, read_source
 from .build import PacketBuilder
 from .config import COLUMN_KEYS, Kit, load_kit
 from .context import local_start
@@ -96,11 +95,6 @@ class BatchResult:
 def column_names(kit: Kit) -> dict[str, str]:
     """Our key -> the input's column name (clinic.yaml ``columns:`` renames them)."""
     return {key: kit.clinic.columns.get(key, key) for key in COLUMN_KEYS}
-
-
-def header_key(name: object) -> str:
-    """A column name as compared: ``Patient ID``, ``patient-id`` and ``patient_id`` match."""
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
 def _lookup(values: dict[str, Any], column: str) -> Any:

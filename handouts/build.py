@@ -326,9 +326,37 @@ class PacketBuilder:
             raise ContentError.from_problems(problems)
         return docs
 
+    def check_printable(self, patient: Patient) -> None:
+        """A name printed as empty boxes on a medical record is worse than an error."""
+        fields = {
+            "id": patient.id,
+            "name.given": patient.name.given,
+            "name.family": patient.name.family,
+            "appointment.practitioner": patient.appointment.practitioner,
+            "appointment.location": patient.appointment.location,
+            "special_requirements": patient.special_requirements or "",
+        }
+        problems = []
+        for key, text in fields.items():
+            missing = self.renderer.unprintable(text)
+            if missing:
+                shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing[:5])
+                problems.append(
+                    Problem(
+                        f"patient {patient.id}",
+                        f"no font of the kit can print {shown}",
+                        None,
+                        key,
+                        hint="remove the character, or add a font that has it to clinic.yaml",
+                    )
+                )
+        if problems:
+            raise InputError.from_problems(problems)
+
     def build_packet(self, patient: Patient) -> BuiltPDF:
         """Cover letter, leaflets, consent forms, aftercare sheets: one PDF."""
         self.library.check_treatments(list(patient.treatments), f"patient {patient.id}")
+        self.check_printable(patient)
         docs = self.packet_documents(patient)
         packet = tuple(enclosed(d) for d in docs)
         start = local_start(patient, self.kit)

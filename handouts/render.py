@@ -7,6 +7,7 @@ configuration once, so a batch pays for them once (PITFALLS.md: about 18 ms a re
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -204,6 +205,46 @@ class Renderer:
             raise RenderError(f"stylesheet: {exc}") from None
         except Exception as exc:  # a CSS file that is not CSS
             raise RenderError(f"stylesheet {kwargs.get('filename', 'theme')}: {exc}") from None
+
+    # -- glyph coverage ----------------------------------------------------------------
+
+    @cached_property
+    def _covered(self) -> frozenset[int]:
+        """Every code point some font of the stack can print (read once, when first needed)."""
+        from fontTools.ttLib import TTFont
+
+        paths: list[Path] = []
+        fonts = self.kit.clinic.fonts
+        for font in (fonts.body, fonts.heading):
+            if font is None:
+                continue
+            if font.files is None:
+                paths.extend(BUNDLED_FONTS.get(font.family, {}).values())
+            else:
+                paths.extend(
+                    self.kit.resolve(rel) for rel in font.files.model_dump().values() if rel
+                )
+        paths.extend(p for _, p, _ in fallback_fonts(self.kit.default_root / "assets" / "fonts"))
+        covered: set[int] = set()
+        for path in paths:
+            try:
+                with TTFont(path, lazy=True) as font:
+                    covered.update(font.getBestCmap() or {})
+            except Exception:  # an unreadable font covers nothing; load_kit named it already
+                continue
+        return frozenset(covered)
+
+    def unprintable(self, text: str) -> list[str]:
+        """Characters of ``text`` that no font in the stack has (they would print as boxes).
+        Spaces, joiners and marks that fonts handle without a glyph of their own are fine."""
+        missing = []
+        for char in text:
+            code = ord(char)
+            if code < 0x250 or unicodedata.category(char) in ("Zs", "Cf", "Mn", "Me"):
+                continue  # Latin, spacing and marks: always covered or not drawn
+            if code not in self._covered and char not in missing:
+                missing.append(char)
+        return missing
 
     # -- rendering ---------------------------------------------------------------------
 

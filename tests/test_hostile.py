@@ -109,3 +109,20 @@ def test_batch_row_problems_never_stop_the_batch(tmp_path: Path) -> None:
     assert "row 2 (line 3): appointment_start:" in output
     assert "a quote opened here is never closed" in output
     assert [p.name for p in (tmp_path / "out").glob("*.pdf")] == ["2026-12-01_1000_B-1.pdf"]
+
+
+def test_characters_no_font_has_are_refused_not_printed_as_boxes(tmp_path: Path) -> None:
+    patient = tmp_path / "p.yaml"
+    patient.write_text(GOOD.replace("given: Ann", "given: Ann 🦄"), encoding="utf-8")
+    code, output = run("packet", patient, "-o", tmp_path / "o.pdf", "--kit", REPO_ROOT)
+    assert code == 2
+    assert "name.given: no font of the kit can print 🦄 (U+1F984)" in output
+    assert not (tmp_path / "o.pdf").exists()
+
+
+def test_missing_language_names_the_patient_line(tmp_path: Path) -> None:
+    patient = tmp_path / "p.yaml"
+    patient.write_text(GOOD + "language: xx\n", encoding="utf-8")
+    code, output = run("packet", patient, "-o", tmp_path / "o.pdf", "--kit", REPO_ROOT)
+    assert code == 2
+    assert "p.yaml:7: language: the packet needs every document in 'xx'" in output
