@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from handouts.config import COLUMN_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 GIVEN = [
     "Zoë",
@@ -53,21 +55,7 @@ def write_appointments(path: Path, count: int, mix: str) -> None:
     rng = random.Random(7)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "patient_id",
-                "given_name",
-                "family_name",
-                "date_of_birth",
-                "email",
-                "language",
-                "appointment_start",
-                "practitioner",
-                "location",
-                "treatments",
-                "first_visit",
-            ]
-        )
+        writer.writerow(COLUMN_KEYS)
         for i in range(count):
             minutes = 8 * 60 + (i * 5) % (10 * 60)
             treatments = "dry-needling" if mix == "first-visit" else "exercise-programmes"

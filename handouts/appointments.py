@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import InputError, Problem
-from .sources import read_text
+from .sources import parse_json, read_text
 
 Format = Literal["csv", "json", "jsonl"]
 FORMATS: tuple[Format, ...] = ("csv", "json", "jsonl")
@@ -77,15 +77,7 @@ def parse_rows(text: str, name: str, fmt: Format | None = None) -> list[RawRow]:
 
 
 def _json_rows(text: str, name: str) -> list[RawRow]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError.from_problems(
-            [Problem(name, f"not valid JSON: {exc.msg}", exc.lineno)]
-        ) from None
-    except (ValueError, RecursionError) as exc:  # huge numbers, absurd nesting
-        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
-        raise InputError.from_problems([Problem(name, f"not valid JSON: {reason}")]) from None
+    data = parse_json(text, name)
     if not isinstance(data, list):
         raise InputError.from_problems(
             [Problem(name, "a JSON appointments file must be an array of objects", 1)]

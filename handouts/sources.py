@@ -178,19 +178,24 @@ def decode_text(raw: bytes, path: Path | str) -> str:
         ) from None
 
 
+def parse_json(text: str, path: Path | str) -> Any:
+    """Parse JSON, or fail naming the file and line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError.from_problems(
+            [Problem(path, f"not valid JSON: {exc.msg}", exc.lineno)]
+        ) from None
+    except (ValueError, RecursionError) as exc:  # huge numbers, absurd nesting
+        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError.from_problems([Problem(path, f"not valid JSON: {reason}")]) from None
+
+
 def load_mapping(path: Path) -> Loaded:
     """Load a YAML or JSON file whose top level must be a mapping."""
     text = read_text(path)
     if path.suffix.lower() == ".json":
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError.from_problems(
-                [Problem(path, f"not valid JSON: {exc.msg}", exc.lineno)]
-            ) from None
-        except (ValueError, RecursionError) as exc:  # huge numbers, absurd nesting
-            reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
-            raise InputError.from_problems([Problem(path, f"not valid JSON: {reason}")]) from None
+        parse_json(text, path)  # JSON's own error messages, then YAML for the line map
     loaded = parse_yaml_text(text, path)
     if not isinstance(loaded.data, dict):
         found = "nothing" if loaded.data is None else type(loaded.data).__name__
