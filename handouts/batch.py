@@ -9,6 +9,7 @@ starts with what does not depend on the patient and renders only what is persona
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import multiprocessing
 import os
@@ -392,8 +393,13 @@ def build_batch(
         entry = {"row": raw.row, "line": raw.line}
         key = (patient.id, patient.appointment.start.isoformat())
         name = packet_name(patient, kit_obj)
-        if key in seen or name in names:
-            first = seen.get(key, names.get(name))
+        if key not in seen and name.lower() in names:
+            # IDs that differ only in case ("abc", "ABC") would share a file on Windows and
+            # macOS: the later one gets a suffix from its ID
+            digest = hashlib.sha256(patient.id.encode("utf-8")).hexdigest()[:8]
+            name = f"{name.removesuffix('.pdf')}-{digest}.pdf"
+        if key in seen:
+            first = seen[key]
             entries[raw.row] = _error_entry(
                 entry,
                 raw,
@@ -403,7 +409,7 @@ def build_batch(
             )
             continue
         seen[key] = raw.row
-        names[name] = raw.row
+        names[name.lower()] = raw.row
         entries[raw.row] = {
             **entry,
             "patient_id": patient.id,

@@ -352,3 +352,14 @@ def test_input_formats_for_non_iso_exports(tmp_path: Path) -> None:
     assert failed["error"] == (
         "row 2 (line 3): date_of_birth: '1961-02-03' does not match the format %d/%m/%Y"
     )
+
+
+def test_ids_differing_only_in_case_get_distinct_files(tmp_path: Path) -> None:
+    lower = ROWS["ok2"].replace("B-002", "abc")
+    upper = ROWS["ok2"].replace("B-002", "ABC")
+    source = tmp_path / "in.csv"
+    source.write_text("\n".join([HEADER, lower, upper]) + "\n", encoding="utf-8")
+    result = build_batch(source, tmp_path / "out", kit=REPO_ROOT, jobs=1)
+    assert result.exit_code == 0
+    names = sorted(Path(e["path"]).name.lower() for e in result.manifest["entries"])
+    assert len(set(names)) == 2  # distinct even on a case-insensitive file system
