@@ -15,7 +15,7 @@ from .build import BuiltPDF, PacketBuilder
 from .check import measure_document
 from .config import Kit, load_kit
 from .context import local_start
-from .errors import ContentError, OutputError, OutputPathError, Problem
+from .errors import ContentError, OutputError, OutputPathError
 from .library import Library
 from .output import atomic_write, safe_name, sha256
 from .patient import Patient, load_patient_source
@@ -77,26 +77,16 @@ def build_packet(
     """Build one patient's packet and write it atomically; returns where and what."""
     kit_obj = kit if isinstance(kit, Kit) else load_kit(kit)
     builder = builder or PacketBuilder(kit_obj, options or RenderOptions())
+    loaded = None
     if isinstance(patient, Patient):
         patient_obj = patient
     else:
         patient_obj, loaded = load_patient_source(Path(patient))
-        builder.library.check_treatments(list(patient_obj.treatments), loaded.path, loaded.line_of)
-        try:
-            builder.packet_documents(patient_obj)
-        except ContentError as exc:  # say which line of the patient file asked for it
-            where = Problem(
-                loaded.path,
-                f"the packet needs every document in '{patient_obj.language}'",
-                loaded.line_of(("language",)),
-                "language",
-            )
-            raise ContentError.from_problems([where, *exc.problems]) from None
     if out is None:
         target = default_output_dir() / packet_file_name(patient_obj, kit_obj)
     else:
         target = _check_target(Path(out))
-    built = builder.build_packet(patient_obj)
+    built = builder.build_packet(patient_obj, loaded)
     atomic_write(target, built.pdf)
     return WrittenPDF(target, sha256(built.pdf), built)
 

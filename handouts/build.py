@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
+from pathlib import Path
 
 import jinja2
 import weasyprint
@@ -43,6 +44,7 @@ from .output import safe_name
 from .patient import Patient
 from .qr import page_payload, png_data_url
 from .render import Renderer, RenderOptions
+from .sources import Loaded
 from .templates import make_environment, pick_template, render_template
 
 # Margin boxes that hold the personal parts of a consent page (see consent.html.j2).
@@ -353,11 +355,25 @@ class PacketBuilder:
         if problems:
             raise InputError.from_problems(problems)
 
-    def build_packet(self, patient: Patient) -> BuiltPDF:
-        """Cover letter, leaflets, consent forms, aftercare sheets: one PDF."""
-        self.library.check_treatments(list(patient.treatments), f"patient {patient.id}")
+    def build_packet(self, patient: Patient, origin: Loaded | None = None) -> BuiltPDF:
+        """Cover letter, leaflets, consent forms, aftercare sheets: one PDF.
+
+        ``origin``, the patient file as loaded, lets errors point at its lines."""
+        where: Path | str = origin.path if origin else f"patient {patient.id}"
+        self.library.check_treatments(
+            list(patient.treatments), where, origin.line_of if origin else None
+        )
         self.check_printable(patient)
-        docs = self.packet_documents(patient)
+        try:
+            docs = self.packet_documents(patient)
+        except ContentError as exc:  # say which line asked for that language
+            asked = Problem(
+                where,
+                f"the packet needs every document in '{patient.language}'",
+                origin.line_of(("language",)) if origin else None,
+                "language",
+            )
+            raise ContentError.from_problems([asked, *exc.problems]) from None
         packet = tuple(enclosed(d) for d in docs)
         start = local_start(patient, self.kit)
         today = start.date()

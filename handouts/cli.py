@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 a render failure (or some batch rows failed); 2 bad inp
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -25,16 +26,42 @@ KIT_OPTION = click.option(
 )
 
 
-def render_options(f):  # type: ignore[no-untyped-def]
-    f = click.option("--large-print", is_flag=True, help="Body text 16 pt or more.")(f)
-    f = click.option("--fillable", is_flag=True, help="Consent forms with fillable PDF fields.")(f)
-    f = click.option(
-        "--pdf-variant",
-        type=click.Choice(PDF_VARIANTS),
-        default=None,
-        help="Also meet a PDF standard: PDF/A-3 for the archive copy, PDF/UA-1 for accessibility.",
-    )(f)
-    return f
+def render_options(duplex: bool):  # type: ignore[no-untyped-def]
+    """The print options every rendering command takes, handed to it as one ``options``."""
+
+    def decorate(command):  # type: ignore[no-untyped-def]
+        @functools.wraps(command)
+        def with_options(*args, **kwargs):  # type: ignore[no-untyped-def]
+            kwargs["options"] = RenderOptions(
+                large_print=kwargs.pop("large_print"),
+                duplex=kwargs.pop("duplex", False),
+                fillable=kwargs.pop("fillable"),
+                pdf_variant=kwargs.pop("pdf_variant"),
+            )
+            return command(*args, **kwargs)
+
+        f = click.option("--large-print", is_flag=True, help="Body text 16 pt or more.")(
+            with_options
+        )
+        f = click.option(
+            "--fillable", is_flag=True, help="Consent forms with fillable PDF fields."
+        )(f)
+        f = click.option(
+            "--pdf-variant",
+            type=click.Choice(PDF_VARIANTS),
+            default=None,
+            help="Also meet a PDF standard: PDF/A-3 for the archive copy, PDF/UA-1 for "
+            "accessibility.",
+        )(f)
+        if duplex:
+            f = click.option(
+                "--duplex",
+                is_flag=True,
+                help="Start every document on an odd page, for two-sided printing.",
+            )(f)
+        return f
+
+    return decorate
 
 
 def _echo_written(written: api.WrittenPDF, as_json: bool) -> None:
@@ -61,23 +88,12 @@ def cli() -> None:
     help="Output PDF (default: output/<date>_<time>_<id>.pdf).",
 )
 @KIT_OPTION
-@render_options
-@click.option(
-    "--duplex", is_flag=True, help="Start every document on an odd page, for two-sided printing."
-)
+@render_options(duplex=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def packet(
-    patient_file: Path,
-    out: Path | None,
-    kit: Path | None,
-    large_print: bool,
-    fillable: bool,
-    pdf_variant: str | None,
-    duplex: bool,
-    as_json: bool,
+    patient_file: Path, out: Path | None, kit: Path | None, options: RenderOptions, as_json: bool
 ) -> None:
     """Build one patient's packet from PATIENT_FILE (YAML or JSON)."""
-    options = RenderOptions(large_print, duplex, fillable, pdf_variant)
     _echo_written(api.build_packet(patient_file, out, kit, options), as_json)
 
 
@@ -93,20 +109,17 @@ def packet(
     "--language", default=None, help="Language version to render (default: the untranslated file)."
 )
 @KIT_OPTION
-@render_options
+@render_options(duplex=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def render(
     doc_id: str,
     out: Path | None,
     language: str | None,
     kit: Path | None,
-    large_print: bool,
-    fillable: bool,
-    pdf_variant: str | None,
+    options: RenderOptions,
     as_json: bool,
 ) -> None:
     """Render one document (DOC_ID such as dry-needling/consent), not personalised."""
-    options = RenderOptions(large_print, False, fillable, pdf_variant)
     _echo_written(api.render_document(doc_id, out, kit, language, options), as_json)
 
 
@@ -180,8 +193,7 @@ def demo(kit: Path | None, out: Path | None, as_json: bool) -> None:
     help="Input format (default: sniffed).",
 )
 @KIT_OPTION
-@render_options
-@click.option("--duplex", is_flag=True, help="Start every document on an odd page.")
+@render_options(duplex=True)
 @click.option(
     "--json",
     "as_json",
@@ -195,10 +207,7 @@ def batch(
     jobs: int | None,
     fmt,
     kit: Path | None,
-    large_print: bool,
-    fillable: bool,
-    pdf_variant: str | None,
-    duplex: bool,
+    options: RenderOptions,
     as_json: bool,
 ) -> None:  # type: ignore[no-untyped-def]
     """Build one packet per appointment in APPOINTMENTS (CSV, JSON, JSON Lines, or - for
@@ -207,7 +216,6 @@ def batch(
     Exit code 0 when every row succeeded, 1 when some failed, 2 when nothing could run."""
     from .batch import build_batch
 
-    options = RenderOptions(large_print, duplex, fillable, pdf_variant)
     bar = None
     progress = None
     if not as_json:

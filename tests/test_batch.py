@@ -45,6 +45,16 @@ ROWS = {
 }
 
 
+def kit_with(tmp_path: Path, extra_yaml: str) -> Path:
+    """A copy of the default kit's config and assets with ``extra_yaml`` added to clinic.yaml."""
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    shutil.copytree(REPO_ROOT / "assets", kit / "assets")
+    text = (REPO_ROOT / "clinic.yaml").read_text(encoding="utf-8")
+    (kit / "clinic.yaml").write_text(text + extra_yaml, encoding="utf-8")
+    return kit
+
+
 def write_csv(path: Path, *keys: str, sep: str = ",", bom: bool = False) -> Path:
     lines = [HEADER] + [ROWS[k] for k in keys]
     text = "\n".join(lines) + "\n"
@@ -233,12 +243,7 @@ def test_unknown_treatment_and_duplicate_rows(tmp_path: Path) -> None:
 
 
 def test_columns_renamed_in_clinic_yaml(tmp_path: Path) -> None:
-    kit = tmp_path / "kit"
-    kit.mkdir()
-    shutil.copy(REPO_ROOT / "clinic.yaml", kit / "clinic.yaml")
-    shutil.copytree(REPO_ROOT / "assets", kit / "assets")
-    with (kit / "clinic.yaml").open("a", encoding="utf-8") as handle:
-        handle.write('columns:\n  patient_id: "MRN"\n  given_name: "First Name"\n')
+    kit = kit_with(tmp_path, 'columns:\n  patient_id: "MRN"\n  given_name: "First Name"\n')
     source = tmp_path / "export.csv"
     header = HEADER.replace("patient_id", "MRN").replace("given_name", "First Name")
     source.write_text(header + "\n" + ROWS["ok2"] + "\n", encoding="utf-8")
@@ -330,14 +335,10 @@ def test_header_spelling_from_other_systems(tmp_path: Path) -> None:
 
 
 def test_input_formats_for_non_iso_exports(tmp_path: Path) -> None:
-    kit = tmp_path / "kit"
-    kit.mkdir()
-    shutil.copy(REPO_ROOT / "clinic.yaml", kit / "clinic.yaml")
-    shutil.copytree(REPO_ROOT / "assets", kit / "assets")
-    with (kit / "clinic.yaml").open("a", encoding="utf-8") as handle:
-        handle.write(
-            'input_formats:\n  date_of_birth: "%d/%m/%Y"\n  appointment_start: "%d/%m/%Y %H:%M"\n'
-        )
+    kit = kit_with(
+        tmp_path,
+        'input_formats:\n  date_of_birth: "%d/%m/%Y"\n  appointment_start: "%d/%m/%Y %H:%M"\n',
+    )
     good = (
         ROWS["ok2"]
         .replace("1961-02-03", "03/02/1961")
